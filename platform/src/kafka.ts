@@ -1,0 +1,71 @@
+import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { ReadinessCheck } from './health';
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** Bridges kafkajs's own logging into the service's pino logger. */
+export function kafkaLogCreator(logger: Logger) {
+  const child = logger.child({ component: 'kafka' });
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      child[LEVELS[level] ?? 'info'](extra, message);
+    };
+}
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  connectionTimeoutMs?: number;
+}
+
+export function createKafka({
+  brokers,
+  clientId,
+  logger,
+  connectionTimeoutMs = 3_000,
+}: KafkaSettings): Kafka {
+  const config: KafkaConfig = {
+    brokers,
+    clientId,
+    connectionTimeout: connectionTimeoutMs,
+    logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(logger),
+  };
+  return new Kafka(config);
+}
+
+/**
+ * A readiness check that asks the cluster for its metadata. It keeps one admin connection and
+ * reconnects after failures, so a restarted broker turns the service ready again by itself.
+ */
+export function kafkaReadiness(kafka: Kafka): ReadinessCheck & { close(): Promise<void> } {
+  let admin: Admin | undefined;
+  return {
+    name: 'kafka',
+    timeoutMs: 3_000,
+    async check() {
+      admin ??= kafka.admin({ retry: { retries: 0 } });
+      try {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        if (cluster.brokers.length === 0) throw new Error('no brokers in cluster metadata');
+      } catch (error) {
+        const stale = admin;
+        admin = undefined;
+        await stale.disconnect().catch(() => undefined);
+        throw error;
+      }
+    },
+    async close() {
+      await admin?.disconnect();
+    },
+  };
+}

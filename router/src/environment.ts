@@ -1,0 +1,28 @@
+import { baseEnvironment, ConfigError, port } from '@homegraph/platform';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export const environmentSchema = baseEnvironment.extend({
+  PORT: port().default(4000),
+  SUPERGRAPH_PATH: z.string().default(resolve(__dirname, '../../schema/supergraph.graphql')),
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+const SUBGRAPH_URL_VARIABLE = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
+
+/**
+ * `SUBGRAPH_<NAME>_URL` overrides the routing URL composed into the supergraph for subgraph <name>,
+ * so one supergraph file serves every environment.
+ */
+export function subgraphUrlOverrides(env: NodeJS.ProcessEnv = process.env): Map<string, string> {
+  const overrides = new Map<string, string>();
+  for (const [key, value] of Object.entries(env)) {
+    const match = SUBGRAPH_URL_VARIABLE.exec(key);
+    if (!match?.[1] || !value) continue;
+    if (!z.url().safeParse(value).success) throw new ConfigError([`${key} must be a URL`]);
+    overrides.set(match[1].toLowerCase(), value);
+  }
+  return overrides;
+}

@@ -1,0 +1,11 @@
+import { baseEnvironment, commaList, port } from '@homegraph/platform';
+import { z } from 'zod';
+
+export const environmentSchema = baseEnvironment.extend({
+  PORT: port().default(4003),
+  /** Carries the database password: a secret, so it has no default. */
+  DATABASE_URL: z.url({ error: 'must be a postgresql:// URL (secret; no default)' }),
+  KAFKA_BROKERS: commaList(),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
