@@ -29,10 +29,16 @@ export function createErrorFormatter(logger: Logger) {
     }
     if (
       typeof code === 'string' &&
-      (code in ERROR_CODES || PUBLIC_FRAMEWORK_CODES.has(code)) &&
-      code !== 'INTERNAL'
+      code !== 'INTERNAL' &&
+      (code in ERROR_CODES || PUBLIC_FRAMEWORK_CODES.has(code))
     ) {
-      return { ...formatted, extensions: { ...formatted.extensions, requestId } };
+      // Stack traces and the name of the subgraph that failed are internal details.
+      const {
+        stacktrace: _stacktrace,
+        serviceName: _serviceName,
+        ...extensions
+      } = formatted.extensions ?? {};
+      return { ...formatted, extensions: { ...extensions, requestId } };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
     return {

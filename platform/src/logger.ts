@@ -31,7 +31,8 @@ export const REDACT_PATHS = SENSITIVE_KEYS.flatMap((key) => {
 });
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
-const PHONE = /(?<![\w.-])\+?\d[\d\s().-]{7,}\d(?![\w.-])/g;
+// Only international (+-prefixed) numbers: bare digit runs are too often ids, dates or ports.
+const PHONE = /(?<![\w+])\+\d[\d\s()-]{6,}\d(?![\w.-])/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 
@@ -70,9 +71,13 @@ export function createLogger({ service, level, destination }: LoggerSettings): L
     },
     hooks: {
       logMethod(args, method) {
-        const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg));
-        const last = scrubbed[scrubbed.length - 1];
-        if (last instanceof Error) scrubbed[scrubbed.length - 1] = { err: last };
+        // pino takes an Error's message as the line's msg before serializers run: scrub it here.
+        const [first, ...rest] = args as unknown[];
+        const leading =
+          first instanceof Error && typeof rest[0] !== 'string'
+            ? [{ err: first }, scrubText(first.message)]
+            : [first];
+        const scrubbed = [...leading, ...rest].map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg));
         method.apply(this, scrubbed as Parameters<typeof method>);
       },
     },

@@ -7,6 +7,7 @@ import {
   createGraphQLRoute,
   createHttpServer,
   createServiceKit,
+  currentContext,
   loadConfig,
   runMain,
   type ReadinessCheck,
@@ -25,7 +26,14 @@ async function main(): Promise<void> {
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger: logger.child({ component: 'gateway' }),
-    buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: overrides.get(name) ?? url }),
+    buildService: ({ name, url }) =>
+      new RemoteGraphQLDataSource({
+        url: overrides.get(name) ?? url,
+        willSendRequest: ({ request }) => {
+          const requestId = currentContext()?.requestId;
+          if (requestId) request.http?.headers.set('x-request-id', requestId);
+        },
+      }),
   });
 
   const development = env.NODE_ENV !== 'production';

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make up`: the whole platform on real local servers. Installs what is missing on first use, migrates
+# and seeds demo data, starts every service and prints the URLs.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+scripts/bootstrap.sh
+infra/local/hg-local up
+# shellcheck source=local-env.sh
+source scripts/local-env.sh
+node scripts/dist/migrate.js
+node scripts/dist/seed.js
+scripts/services.sh up
+
+cat <<TXT
+
+Homegraph is up.
+  GraphQL (router, Apollo Sandbox in the browser):  http://127.0.0.1:${ROUTER_PORT:-4000}/graphql
+  Router readiness / metrics:                      http://127.0.0.1:${ROUTER_PORT:-4000}/ready  /metrics
+  Try:  curl -s http://127.0.0.1:${ROUTER_PORT:-4000}/graphql -H 'content-type: application/json' \\
+          -d '{"query":"{ listings(first: 3) { id title city listPrice currency } }"}'
+
+Servers (infra/local/hg-local status):
+$(infra/local/hg-local status || true)
+
+Stop everything with: make down
+TXT

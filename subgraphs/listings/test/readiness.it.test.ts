@@ -1,0 +1,55 @@
+import { freePort, startThrowawayServers, type ThrowawayServers } from '../../../test/support/localServers';
+import {
+  eventually,
+  readyStatus,
+  startService,
+  type ServiceProcess,
+} from '../../../test/support/serviceProcess';
+
+/**
+ * /ready reflects the real state of the service's dependencies: the servers are our own instances,
+ * stopped and restarted under a running service.
+ */
+describe('listings /ready against real PostgreSQL and Kafka', () => {
+  let servers: ThrowawayServers;
+  let service: ServiceProcess;
+
+  beforeAll(async () => {
+    servers = await startThrowawayServers(['postgres', 'kafka'], {
+      HG_PG_PORT: await freePort(),
+      HG_KAFKA_PORT: await freePort(),
+      HG_KAFKA_CONTROLLER_PORT: await freePort(),
+    });
+    service = await startService('subgraphs/listings/dist/main.js', {
+      DATABASE_URL: `${servers.env['POSTGRES_URL']}/homegraph_listings`,
+      KAFKA_BROKERS: servers.env['KAFKA_BROKERS'] as string,
+    });
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    await servers?.destroy();
+  });
+
+  it('is ready when PostgreSQL and Kafka answer', async () => {
+    await eventually('ready with both servers up', async () => (await readyStatus(service.url)) === 200);
+  });
+
+  it('answers 503 while PostgreSQL is stopped and 200 again once it is back', async () => {
+    await servers.stop('postgres');
+    expect(await readyStatus(service.url)).toBe(503);
+    await servers.start('postgres');
+    await eventually('ready after PostgreSQL restart', async () => (await readyStatus(service.url)) === 200);
+  });
+
+  it('answers 503 while Kafka is stopped and 200 again once it is back', async () => {
+    await servers.stop('kafka');
+    await eventually('not ready with Kafka stopped', async () => (await readyStatus(service.url)) === 503);
+    await servers.start('kafka');
+    await eventually('ready after Kafka restart', async () => (await readyStatus(service.url)) === 200);
+  });
+
+  it('stops gracefully on SIGTERM', async () => {
+    expect(await service.stop()).toBe(0);
+  });
+});
