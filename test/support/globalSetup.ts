@@ -5,7 +5,9 @@ import { hgLocal, parseEnvLines } from './localServers';
  * workers through the environment. Never skips: if a server can't start, the run fails here.
  */
 export default async function globalSetup(): Promise<void> {
-  await hgLocal(['up']);
-  const env = parseEnvLines(await hgLocal(['env']));
+  // HG_TEST_SERVERS narrows the servers for a focused local run ("postgres kafka"); the default is all.
+  const servers = (process.env['HG_TEST_SERVERS'] ?? '').split(/\s+/).filter(Boolean);
+  await hgLocal(['up', ...servers]);
+  const env = parseEnvLines(await hgLocal(['env', ...servers]));
   for (const [key, value] of Object.entries(env)) process.env[key] = value;
 }
