@@ -15,7 +15,11 @@ const swcTransform = [
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swcTransform },
-  moduleNameMapper: { '^@homegraph/platform$': '<rootDir>/platform/src/index.ts' },
+  moduleNameMapper: {
+    '^@homegraph/platform$': '<rootDir>/platform/src/index.ts',
+    // Generated Prisma clients import their siblings as './x.js'; jest resolves the .ts sources.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/', '<rootDir>/.local/'],
 };
 
@@ -33,7 +37,7 @@ module.exports = {
       testMatch: ['<rootDir>/**/test/**/*.it.test.ts'],
       testPathIgnorePatterns: ['/node_modules/'],
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
-      testTimeout: 180_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/integrationSetup.ts'],
     },
   ],
 };
