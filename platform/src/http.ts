@@ -1,3 +1,4 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,9 @@ export interface HttpServer {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Probes and scrapes: frequent and uninteresting, so they make no spans. */
+const UNTRACED_ROUTES = new Set(['/health', '/ready', '/metrics']);
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
@@ -64,6 +68,7 @@ export function createHttpServer({ logger, metrics, readiness, routes }: HttpSer
     ...routes,
   };
 
+  const tracer = trace.getTracer('@homegraph/platform/http');
   const server = createServer((req, res) => {
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -72,9 +77,17 @@ export function createHttpServer({ logger, metrics, readiness, routes }: HttpSer
     const handler = table[path];
     const route = handler ? path : 'unmatched';
     const stopTimer = metrics.httpRequestDuration.startTimer({ method: req.method ?? 'UNKNOWN', route });
-    res.once('finish', () => stopTimer({ status_code: String(res.statusCode) }));
+    res.once('finish', () => {
+      const seconds = stopTimer({ status_code: String(res.statusCode) });
+      if (!UNTRACED_ROUTES.has(route)) {
+        logger.debug(
+          { method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) },
+          'request',
+        );
+      }
+    });
 
-    runWithContext({ requestId }, () => {
+    const serve = () => {
       if (!handler) {
         sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no such route' } });
         return;
@@ -87,6 +100,25 @@ export function createHttpServer({ logger, metrics, readiness, routes }: HttpSer
             sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error', requestId } });
           else res.destroy();
         });
+    };
+
+    runWithContext({ requestId }, () => {
+      if (UNTRACED_ROUTES.has(route)) return serve();
+      // Continue the caller's trace (W3C traceparent) when there is one.
+      const parent = propagation.extract(context.active(), req.headers);
+      tracer.startActiveSpan(
+        `${req.method ?? 'HTTP'} ${route}`,
+        { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method ?? '', 'url.path': route } },
+        parent,
+        (span) => {
+          res.once('close', () => {
+            span.setAttribute('http.response.status_code', res.statusCode);
+            if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+            span.end();
+          });
+          serve();
+        },
+      );
     });
   });
   server.keepAliveTimeout = 65_000;

@@ -1,4 +1,5 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { context, propagation } from '@opentelemetry/api';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -32,6 +33,12 @@ async function main(): Promise<void> {
         willSendRequest: ({ request }) => {
           const requestId = currentContext()?.requestId;
           if (requestId) request.http?.headers.set('x-request-id', requestId);
+          // Subgraph spans join the router's trace.
+          const headers = request.http?.headers;
+          if (headers)
+            propagation.inject(context.active(), headers, {
+              set: (carrier, key, value) => carrier.set(key, value),
+            });
         },
       }),
   });
