@@ -13,3 +13,4 @@ export * from './service';
 export * from './shutdown';
 export * from './subgraph';
 export * from './tracing';
+export * from './events';

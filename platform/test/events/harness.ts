@@ -1,0 +1,118 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { Client, Pool } from 'pg';
+import pino from 'pino';
+import { z } from 'zod';
+import { defineEvent, EventCatalog } from '../../src/events/contracts';
+import { EVENT_TABLES_SQL } from '../../src/events/tables';
+import { plannedTopics, provisionTopics, type TopicCatalog } from '../../src/events/topics';
+
+/** Shared pieces of the event-runtime tests and benchmarks: unique names, real servers, test contracts. */
+export const silentLogger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+
+export const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: integration tests run under test/support/globalSetup.ts`);
+  return value;
+}
+
+export function testKafka(brokers = requireEnv('KAFKA_BROKERS'), clientId = 'event-tests'): Kafka {
+  return new Kafka({
+    brokers: brokers.split(','),
+    clientId,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8 },
+  });
+}
+
+/** A contract set on a topic of its own, so parallel test files never share records. */
+export function testContracts(topic: string) {
+  const itemChanged = defineEvent({
+    type: 'test.item_changed',
+    version: 1,
+    topic,
+    aggregateType: 'Item',
+    description: 'An item of a test changed',
+    payload: z.object({ sequence: z.number().int().nonnegative(), note: z.string().optional() }),
+  });
+  return { itemChanged, catalog: new EventCatalog([itemChanged]) };
+}
+
+export interface EventDatabase {
+  url: string;
+  pool: Pool;
+  drop(): Promise<void>;
+}
+
+/** A fresh database with the event tables and an `effects` table handlers write to. */
+export async function createEventDatabase(): Promise<EventDatabase> {
+  const server = requireEnv('POSTGRES_URL');
+  const name = `hg_events_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = new Client({ connectionString: `${server}/postgres` });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = `${server}/${name}`;
+  const pool = new Pool({ connectionString: url, max: 20 });
+  await pool.query(EVENT_TABLES_SQL);
+  await pool.query(`CREATE TABLE effects (
+    id BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL, aggregate_id TEXT NOT NULL, sequence INT NOT NULL,
+    handled_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())`);
+  return {
+    url,
+    pool,
+    drop: async () => {
+      await pool.end();
+      const client = new Client({ connectionString: `${server}/postgres` });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** Provisions the topic, retry topics and DLQ of one test through the real catalog code. */
+export async function provisionTestTopics(
+  kafka: Kafka,
+  topic: string,
+  group: string,
+  retryDelaysMs: number[],
+  partitions = 3,
+): Promise<void> {
+  const catalog: TopicCatalog = {
+    environments: { test: { replicationFactor: 1, minInsyncReplicas: 1 } },
+    topics: { [topic]: { description: 'test', partitions, retentionMs: 3_600_000, cleanupPolicy: 'delete' } },
+    consumerGroups: {
+      [group]: {
+        description: 'test',
+        consumes: [topic],
+        retryDelaysMs,
+        retryPartitions: partitions,
+        deadLetterRetentionMs: 3_600_000,
+      },
+    },
+  };
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await provisionTopics(admin, plannedTopics(catalog, 'test'), silentLogger);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Polls until `probe` is true; fails after `timeoutMs` with `description`. Never asserts on time. */
+export async function waitFor(
+  description: string,
+  probe: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${description}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
