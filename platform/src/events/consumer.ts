@@ -375,7 +375,11 @@ export class ConsumerRuntime<Tx> {
   }
 
   private registerMetrics(registry: Registry): RuntimeMetrics {
-    const runtime = this;
+    const groups = (): [string, string[]][] => [
+      [this.options.group, this.options.topics],
+      [`${this.options.group}.retry`, this.retryTopics],
+    ];
+    const lag = (group: string, topics: string[]) => this.lag(group, topics);
     new Gauge({
       name: 'kafka_consumer_lag',
       help: 'Records in a partition not yet committed by the consumer group',
@@ -383,12 +387,10 @@ export class ConsumerRuntime<Tx> {
       registers: [registry],
       async collect() {
         this.reset();
-        for (const [group, topics] of [
-          [runtime.options.group, runtime.options.topics],
-          [`${runtime.options.group}.retry`, runtime.retryTopics],
-        ] as const) {
-          for (const [topic, partition, lag] of await runtime.lag(group, topics))
-            this.set({ group, topic, partition }, lag);
+        for (const [group, topics] of groups()) {
+          for (const [topic, partition, records] of await lag(group, topics)) {
+            this.set({ group, topic, partition }, records);
+          }
         }
       },
     });

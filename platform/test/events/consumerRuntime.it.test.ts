@@ -62,7 +62,6 @@ describe('consumer runtime on a real broker and database', () => {
   let group: string;
   let runtime: ConsumerRuntime<PoolClient>;
   const attempts = new Map<number, number[]>();
-  const { catalog } = testContracts('placeholder.events.v1');
   let writer: OutboxWriter;
 
   /** Writes events through the outbox and publishes them as the relay would (the relay has its own tests). */
