@@ -9,6 +9,7 @@ scripts/bootstrap.sh
 infra/local/hg-local up
 # shellcheck source=local-env.sh
 source scripts/local-env.sh
+node scripts/dist/provision-topics.js
 node scripts/dist/migrate.js
 node scripts/dist/seed.js
 scripts/services.sh up

@@ -138,8 +138,12 @@ export async function provisionTopics(
     report.created.push(...missing.map((spec) => spec.name));
   }
   const present = specs.filter((spec) => existing.has(spec.name));
-  if (!present.length) return report;
+  if (present.length) await reconcile(admin, present, report);
+  logger.info(report, 'topics provisioned');
+  return report;
+}
 
+async function reconcile(admin: Admin, present: TopicSpec[], report: ProvisionReport): Promise<void> {
   const metadata = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.name) });
   const configs = await admin.describeConfigs({
     includeSynonyms: false,
@@ -184,6 +188,4 @@ export async function provisionTopics(
     }
     if (!changed) report.unchanged.push(spec.name);
   }
-  logger.info(report, 'topics provisioned');
-  return report;
 }

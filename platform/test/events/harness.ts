@@ -116,3 +116,40 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+export interface RecordedMessage {
+  offset: string;
+  key: string | undefined;
+  value: string | undefined;
+  headers: Record<string, string>;
+}
+
+/** Reads a topic from the beginning into an array, with a throwaway group. */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  until: (messages: RecordedMessage[]) => boolean,
+) {
+  const messages: RecordedMessage[] = [];
+  const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      messages.push({
+        offset: message.offset,
+        key: message.key?.toString(),
+        value: message.value?.toString(),
+        headers: Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([key, value]) => [key, String(value)]),
+        ),
+      });
+    },
+  });
+  try {
+    await waitFor(`records on ${topic}`, async () => until(messages));
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
