@@ -17,6 +17,7 @@ const common = {
   transform: { '^.+\\.ts$': swcTransform },
   moduleNameMapper: {
     '^@homegraph/platform$': '<rootDir>/platform/src/index.ts',
+    '^@homegraph/schema$': '<rootDir>/schema/src/index.ts',
     // Generated Prisma clients import their siblings as './x.js'; jest resolves the .ts sources.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -9,13 +9,15 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Kafka, Producer, ProducerBatch } from 'kafkajs';
+import type { Kafka, Message, Producer, ProducerBatch } from 'kafkajs';
 import { Client, Pool, type PoolClient } from 'pg';
 import { z } from 'zod';
 import {
   defineEvent,
   EVENT_TABLES_SQL,
   EventCatalog,
+  HEADERS,
+  OutboxWriter,
   plannedTopics,
   provisionTopics,
   type TopicCatalog,
@@ -49,12 +51,15 @@ export function servers(): Servers {
       encoding: 'utf8',
     }).split('\n');
     const env = Object.fromEntries(
-      lines.filter((line) => line.includes('=')).map((line) => [line.split('=')[0], line.slice(line.indexOf('=') + 1)]),
+      lines
+        .filter((line) => line.includes('='))
+        .map((line) => [line.split('=')[0], line.slice(line.indexOf('=') + 1)]),
     );
     postgresUrl ??= env['POSTGRES_URL'];
     brokers ??= env['KAFKA_BROKERS'];
   }
-  if (!postgresUrl || !brokers) throw new Error('POSTGRES_URL / KAFKA_BROKERS unknown: run `infra/local/hg-local up postgres kafka`');
+  if (!postgresUrl || !brokers)
+    throw new Error('POSTGRES_URL / KAFKA_BROKERS unknown: run `infra/local/hg-local up postgres kafka`');
   return { postgresUrl: postgresUrl.replace(/\/+$/, ''), kafkaBrokers: brokers.split(',') };
 }
 
@@ -73,7 +78,8 @@ export function intOption(name: string, fallback: number): number {
   const arg = argv[index] as string;
   const raw = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[index + 1];
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive integer, got ${raw}`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`--${name} needs a positive integer, got ${raw}`);
   return value;
 }
 
@@ -90,7 +96,8 @@ export async function waitUntil(
 ): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await probe())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
+    if (performance.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
     await sleep(intervalMs);
   }
 }
@@ -105,7 +112,9 @@ export class Cleanup {
 
   async run(): Promise<void> {
     for (const [name, step] of this.steps.reverse()) {
-      await step().catch((error: unknown) => logger.warn({ err: error, step: name }, 'bench cleanup step failed'));
+      await step().catch((error: unknown) =>
+        logger.warn({ err: error, step: name }, 'bench cleanup step failed'),
+      );
     }
   }
 }
@@ -143,12 +152,17 @@ export function benchPayload(sequence: number, writtenAtMs?: number) {
 
 export interface BenchDatabase {
   name: string;
+  url: string;
   pool: Pool;
   drop(): Promise<void>;
 }
 
 /** A fresh database with EVENT_TABLES_SQL and the given extra tables; drop() ends the pool and drops it. */
-export async function createBenchDatabase(env: Servers, poolMax: number, extraSql = ''): Promise<BenchDatabase> {
+export async function createBenchDatabase(
+  env: Servers,
+  poolMax: number,
+  extraSql = '',
+): Promise<BenchDatabase> {
   const name = `hg_bench_${runId()}`;
   const admin = new Client({ connectionString: `${env.postgresUrl}/postgres` });
   await admin.connect();
@@ -157,11 +171,13 @@ export async function createBenchDatabase(env: Servers, poolMax: number, extraSq
   } finally {
     await admin.end();
   }
-  const pool = new Pool({ connectionString: `${env.postgresUrl}/${name}`, max: poolMax });
+  const url = `${env.postgresUrl}/${name}`;
+  const pool = new Pool({ connectionString: url, max: poolMax });
   await pool.query(EVENT_TABLES_SQL);
   if (extraSql) await pool.query(extraSql);
   return {
     name,
+    url,
     pool,
     drop: async () => {
       await pool.end();
@@ -217,7 +233,11 @@ export async function provisionBenchTopics(
   return specs.map((spec) => spec.name);
 }
 
-export async function deleteTopicsAndGroups(kafka: Kafka, topics: string[], groups: string[] = []): Promise<void> {
+export async function deleteTopicsAndGroups(
+  kafka: Kafka,
+  topics: string[],
+  groups: string[] = [],
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -272,7 +292,9 @@ export class Timings {
   /** One line per name: calls, total, mean, max, and total as a share of `wallMs` (summed over concurrent callers). */
   print(wallMs: number, indent = '  '): void {
     const width = Math.max(...[...this.stats.keys()].map((name) => name.length), 10);
-    out(`${indent}${'call'.padEnd(width)}  ${'calls'.padStart(7)}  ${'total ms'.padStart(9)}  ${'mean ms'.padStart(8)}  ${'max ms'.padStart(8)}  ${'% wall'.padStart(7)}`);
+    out(
+      `${indent}${'call'.padEnd(width)}  ${'calls'.padStart(7)}  ${'total ms'.padStart(9)}  ${'mean ms'.padStart(8)}  ${'max ms'.padStart(8)}  ${'% wall'.padStart(7)}`,
+    );
     for (const [name, stat] of [...this.stats].sort((a, b) => b[1].totalMs - a[1].totalMs)) {
       out(
         `${indent}${name.padEnd(width)}  ${String(stat.count).padStart(7)}  ${stat.totalMs.toFixed(0).padStart(9)}  ${(stat.totalMs / stat.count).toFixed(3).padStart(8)}  ${stat.maxMs.toFixed(1).padStart(8)}  ${((100 * stat.totalMs) / wallMs).toFixed(1).padStart(6)}%`,
@@ -290,7 +312,11 @@ function sqlText(arg: unknown): string {
   return '?';
 }
 
-function instrumentClient(client: PoolClient, timings: Timings, classify: (sql: string) => string): PoolClient {
+function instrumentClient(
+  client: PoolClient,
+  timings: Timings,
+  classify: (sql: string) => string,
+): PoolClient {
   if (instrumented.has(client)) return client;
   instrumented.add(client);
   const target = client as unknown as { query: QueryFn };
@@ -338,11 +364,14 @@ export function instrumentPool(pool: Pool, timings: Timings, classify: (sql: str
   });
 }
 
-/** The same producer, but each `sendBatch` is timed, and `onSent` sees each acknowledged batch. */
+/**
+ * The same producer, but each `sendBatch` is timed, and `onSent` sees each acknowledged batch with
+ * the epoch times (ms) at which it was handed to kafkajs and acknowledged.
+ */
 export function instrumentProducer(
   producer: Producer,
   timings: Timings,
-  onSent?: (batch: ProducerBatch) => void,
+  onSent?: (batch: ProducerBatch, sentAtMs: number, ackedAtMs: number) => void,
 ): Producer {
   return new Proxy(producer, {
     get(target, property) {
@@ -350,8 +379,9 @@ export function instrumentProducer(
         return async (batch: ProducerBatch) => {
           const start = performance.now();
           const result = await target.sendBatch(batch);
-          timings.record('kafka sendBatch (acks=-1)', performance.now() - start);
-          onSent?.(batch);
+          const end = performance.now();
+          timings.record('kafka sendBatch (acks=-1)', end - start);
+          onSent?.(batch, performance.timeOrigin + start, performance.timeOrigin + end);
           return result;
         };
       }
@@ -417,4 +447,44 @@ export function runMain(main: () => Promise<void>): void {
       setTimeout(() => process.exit(1), 100);
     },
   );
+}
+
+/** Pre-produces `events` valid envelopes as the relay would (key = aggregate id, the outbox's headers); returns ms. */
+export async function produceEnvelopes(
+  kafka: Kafka,
+  catalog: EventCatalog,
+  topic: string,
+  events: number,
+  aggregates: number,
+): Promise<number> {
+  const writer = new OutboxWriter(catalog, 'bench');
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const start = performance.now();
+  try {
+    for (let first = 0; first < events; first += 1000) {
+      const messages: Message[] = [];
+      for (let sequence = first; sequence < Math.min(events, first + 1000); sequence++) {
+        const { envelope } = writer.toEnvelope({
+          type: 'bench.item_changed',
+          aggregate: { id: `item-${sequence % aggregates}`, version: Math.floor(sequence / aggregates) + 1 },
+          actor: SYSTEM_ACTOR,
+          payload: benchPayload(sequence),
+        });
+        messages.push({
+          key: envelope.aggregate.id,
+          value: JSON.stringify(envelope),
+          headers: {
+            [HEADERS.eventId]: envelope.eventId,
+            [HEADERS.eventType]: envelope.type,
+            [HEADERS.eventVersion]: String(envelope.version),
+          },
+        });
+      }
+      await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages }] });
+    }
+    return performance.now() - start;
+  } finally {
+    await producer.disconnect();
+  }
 }

@@ -1,6 +1,8 @@
 /**
  * Prints every subgraph's SDL from its code and composes the supergraph from them, as listed in
- * supergraph.yaml. With --check, writes nothing and exits 1 when a committed file is stale.
+ * supergraph.yaml, and writes the JSON Schema of the event envelope and of every event contract
+ * (schema/src) into schema/events/. With --check, writes nothing and exits 1 when a committed file
+ * is stale.
  *
  * Each subgraph package builds its schema with `dist/schema/index.js`'s single exported builder.
  */
@@ -9,7 +11,10 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLSchema } from 'graphql';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { envelopeSchema, loadTopicCatalog, type EventContract } from '@homegraph/platform';
+import { ALL_CONTRACTS } from '@homegraph/schema';
 import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
 
 const ROOT = resolve(__dirname, '../..');
 const SUPERGRAPH_FILE = join(ROOT, 'schema/supergraph.graphql');
@@ -32,6 +37,42 @@ async function buildSubgraph(schemaFile: string): Promise<GraphQLSchema> {
   return builders[0]();
 }
 
+const EVENTS_DIR = join(ROOT, 'schema/events');
+const GENERATED_NOTE = 'GENERATED FILE: do not edit. Made by `npm run schema:generate` from schema/src.';
+
+function jsonFile(schema: object): string {
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+/** Every contract must travel on a catalogued topic. */
+async function eventSchemaFiles(): Promise<Map<string, string>> {
+  const catalog = await loadTopicCatalog(join(EVENTS_DIR, 'topics.yaml'));
+  const files = new Map<string, string>();
+  files.set(
+    join(EVENTS_DIR, 'envelope.schema.json'),
+    jsonFile({ $comment: GENERATED_NOTE, title: 'Event envelope', ...z.toJSONSchema(envelopeSchema) }),
+  );
+  for (const contract of ALL_CONTRACTS as readonly EventContract[]) {
+    if (!(contract.topic in catalog.topics)) {
+      throw new Error(
+        `event ${contract.type} v${contract.version} uses topic ${contract.topic}, missing from topics.yaml`,
+      );
+    }
+    files.set(
+      join(EVENTS_DIR, `${contract.type}.v${contract.version}.schema.json`),
+      jsonFile({
+        $comment: GENERATED_NOTE,
+        title: `${contract.type} v${contract.version} payload`,
+        description: contract.description,
+        'x-topic': contract.topic,
+        'x-aggregate-type': contract.aggregateType,
+        ...z.toJSONSchema(contract.payload),
+      }),
+    );
+  }
+  return files;
+}
+
 async function readIfExists(path: string): Promise<string | undefined> {
   return readFile(path, 'utf8').catch(() => undefined);
 }
@@ -52,6 +93,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   outputs.set(SUPERGRAPH_FILE, `${GENERATED('supergraph.yaml')}${composition.supergraphSdl}\n`);
+  for (const [path, content] of await eventSchemaFiles()) outputs.set(path, content);
 
   const stale: string[] = [];
   for (const [path, content] of outputs) {

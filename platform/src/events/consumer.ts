@@ -333,11 +333,13 @@ export class ConsumerRuntime<Tx> {
     attempt: number,
   ) {
     const delay = this.options.retryDelaysMs[attempt - 1] ?? 0;
-    const headers = {
+    const headers: Record<string, string> = {
       ...this.provenance(topic, partition, message, error, attempt),
       [HEADERS.attempt]: String(attempt + 1),
       [HEADERS.notBefore]: String(Date.now() + delay),
     };
+    // A replayed dead letter is live again: its old dead-letter time no longer describes it.
+    delete headers[HEADERS.deadLetteredAt];
     await this.producer.send({
       topic: retryTopic(this.options.group, attempt),
       acks: -1,
@@ -394,6 +396,17 @@ export class ConsumerRuntime<Tx> {
         }
       },
     });
+    const deadLetters = () => this.deadLetterCount();
+    const ownGroup = this.options.group;
+    new Gauge({
+      name: 'kafka_dead_letters',
+      help: 'Records in the consumer group dead-letter topic (not yet purged)',
+      labelNames: ['group'],
+      registers: [registry],
+      async collect() {
+        this.set({ group: ownGroup }, await deadLetters());
+      },
+    });
     return {
       outcomes: new Counter({
         name: 'kafka_consumer_events_total',
@@ -411,13 +424,22 @@ export class ConsumerRuntime<Tx> {
     };
   }
 
-  /** [topic, partition, lag] for a group, from committed offsets and high watermarks. */
-  async lag(group: string, topics: string[]): Promise<[string, string, number][]> {
+  private async deadLetterCount(): Promise<number> {
+    const offsets = await (await this.adminClient()).fetchTopicOffsets(deadLetterTopic(this.options.group));
+    return offsets.reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+  }
+
+  private async adminClient(): Promise<Admin> {
     if (!this.admin) {
       this.admin = this.options.kafka.admin();
       await this.admin.connect();
     }
-    const admin = this.admin;
+    return this.admin;
+  }
+
+  /** [topic, partition, lag] for a group, from committed offsets and high watermarks. */
+  async lag(group: string, topics: string[]): Promise<[string, string, number][]> {
+    const admin = await this.adminClient();
     const committed = await admin.fetchOffsets({ groupId: group, topics });
     const rows: [string, string, number][] = [];
     for (const { topic, partitions } of committed) {

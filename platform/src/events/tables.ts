@@ -4,7 +4,7 @@ import { PROCESSED_EVENTS_TABLE } from './idempotency';
 /**
  * The tables the event runtime needs in a service's own PostgreSQL database. Services declare the same
  * tables in their Prisma schema (and migrations); this SQL is the reference the platform's tests use,
- * and `test/events-tables.it.test.ts` checks every service's migrations against it.
+ * and `test/contracts/event-tables.it.test.ts` checks every service's migrations against it.
  */
 export const EVENT_TABLES_SQL = `
 CREATE TABLE IF NOT EXISTS ${OUTBOX_TABLE} (

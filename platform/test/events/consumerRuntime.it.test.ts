@@ -30,6 +30,7 @@ describe('consumer runtime on a real broker and database', () => {
   let topic: string;
   let group: string;
   let runtime: ConsumerRuntime<PoolClient>;
+  const registry = new Registry();
   const attempts = new Map<number, number[]>();
   let writer: OutboxWriter;
 
@@ -74,7 +75,7 @@ describe('consumer runtime on a real broker and database', () => {
       idempotency: new PgIdempotencyStore(database.pool),
       retryDelaysMs: RETRY_DELAYS_MS,
       logger: silentLogger,
-      registry: new Registry(),
+      registry,
       maxWaitTimeMs: 100,
       handlers: {
         'test.item_changed': async (event, { tx, attempt }) => {
@@ -207,6 +208,25 @@ describe('consumer runtime on a real broker and database', () => {
       "SELECT count(*)::int AS n FROM outbox_events WHERE partition_key = 'item-7'",
     );
     expect(rows[0].n).toBe(0);
+  });
+
+  it('reports outcomes, dead letters and lag as Prometheus metrics', async () => {
+    const text = await registry.metrics();
+    expect(text).toMatch(
+      new RegExp(
+        `kafka_consumer_events_total\\{group="${group}",topic="${topic}",outcome="dead_lettered"\\} [1-9]`,
+      ),
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `kafka_consumer_events_total\\{group="${group}",topic="${topic}",outcome="retried"\\} [1-9]`,
+      ),
+    );
+    expect(text).toMatch(new RegExp(`kafka_dead_letters\\{group="${group}"\\} [1-9]`));
+    expect(text).toMatch(/kafka_consumer_handling_seconds_bucket/);
+    expect(text).toMatch(
+      new RegExp(`kafka_consumer_lag\\{group="${group}",topic="${topic}",partition="\\d+"\\} \\d+`),
+    );
   });
 
   it('counts and skips event types it has no handler for', async () => {
