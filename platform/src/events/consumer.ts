@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ReadinessCheck } from '../health';
 import { LATENCY_BUCKETS } from '../metrics';
-import { EventContractError, type EventCatalog } from './contracts';
+import { EventContractError, type EventCatalog, type EventContract, type PayloadOf } from './contracts';
 import { envelopeSchema, HEADERS, type EventEnvelope } from './envelope';
 import type { IdempotencyStore } from './idempotency';
 import { deadLetterTopic, retryTopic } from './topics';
@@ -29,6 +29,17 @@ export type EventHandler<TPayload, Tx> = (
   event: EventEnvelope<TPayload>,
   context: HandlerContext<Tx>,
 ) => Promise<void>;
+
+/**
+ * Binds a handler to a contract, typing the event's payload by that contract:
+ * `handlers: { ...on(moderationDecisionMade, async (event, { tx }) => …) }`.
+ */
+export function on<C extends EventContract, Tx>(
+  contract: C,
+  handler: EventHandler<PayloadOf<C>, Tx>,
+): Record<string, EventHandler<PayloadOf<C>, Tx>> {
+  return { [contract.type]: handler };
+}
 
 export interface ConsumerRuntimeOptions<Tx> {
   kafka: Kafka;

@@ -1,7 +1,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import type { PoolClient } from 'pg';
 import { Registry } from 'prom-client';
-import { ConsumerRuntime, DeadLetterError } from '../../src/events/consumer';
+import { ConsumerRuntime, DeadLetterError, on } from '../../src/events/consumer';
 import { EventContractError } from '../../src/events/contracts';
 import { HEADERS } from '../../src/events/envelope';
 import { PgIdempotencyStore } from '../../src/events/idempotency';
@@ -78,8 +78,8 @@ describe('consumer runtime on a real broker and database', () => {
       registry,
       maxWaitTimeMs: 100,
       handlers: {
-        'test.item_changed': async (event, { tx, attempt }) => {
-          const { sequence, note } = event.payload as { sequence: number; note?: string };
+        ...on(contracts.itemChanged, async (event, { tx, attempt }) => {
+          const { sequence, note } = event.payload;
           attempts.set(sequence, [...(attempts.get(sequence) ?? []), attempt]);
           await tx.query('INSERT INTO effects (event_id, aggregate_id, sequence) VALUES ($1, $2, $3)', [
             event.eventId,
@@ -89,7 +89,7 @@ describe('consumer runtime on a real broker and database', () => {
           if (note === 'fail-twice' && attempt < 3) throw new Error(`transient failure ${attempt}`);
           if (note === 'poison') throw new Error('cannot handle this item');
           if (note === 'hopeless') throw new DeadLetterError('retrying will not help');
-        },
+        }),
       },
     });
     await runtime.start();
