@@ -83,6 +83,18 @@ export function intOption(name: string, fallback: number): number {
   return value;
 }
 
+/** Command-line string option `--name=value` restricted to `choices`; the first choice is the default. */
+export function choiceOption<T extends string>(name: string, choices: readonly T[]): T {
+  const argv = process.argv.slice(2);
+  const index = argv.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
+  if (index < 0) return choices[0] as T;
+  const arg = argv[index] as string;
+  const raw = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[index + 1];
+  const choice = choices.find((candidate) => candidate === raw);
+  if (!choice) throw new Error(`--${name} is one of ${choices.join(', ')}; got ${raw}`);
+  return choice;
+}
+
 /** Wall clock in epoch milliseconds with sub-millisecond resolution (monotonic within the process). */
 export const epochMs = () => performance.timeOrigin + performance.now();
 

@@ -4,20 +4,21 @@
  * same records (effects and processed_events are emptied between variants):
  *
  *   runtime-pg        ConsumerRuntime + PgIdempotencyStore (as in consumer-throughput.ts)
+ *   runtime-pg-deferred  the same, with offset commits deferred and merged (prototypes.ts deferCommits)
  *   runtime-nodb      ConsumerRuntime + a store that runs the handler with a no-op tx: the runtime's ceiling
  *   runtime-pipelined ConsumerRuntime + a store sending BEGIN and the claim as one round trip (3 instead of 4)
- *   batch-tx          prototype of the proposed runtime change: validation as the runtime does, then one
- *                     transaction per partition batch (≤ --chunk records): bulk claim, handlers, COMMIT
+ *   batch-tx          prototype of the proposed runtime change (prototypes.ts): validation as the runtime
+ *                     does, then one transaction per partition batch (≤ --chunk records): bulk claim,
+ *                     handlers, COMMIT
  *
  *   node bench/dist/events/consumer-experiments.js [--events=30000] [--partitions=6] [--chunk=200]
- *        [--variants=runtime-pg,runtime-nodb,runtime-pipelined,batch-tx]
+ *        [--variants=runtime-pg,runtime-pg-deferred,runtime-nodb,runtime-pipelined,batch-tx]
  */
 import { performance } from 'node:perf_hooks';
-import type { Kafka } from 'kafkajs';
-import type { Pool, PoolClient, QueryResult } from 'pg';
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Pool, PoolClient } from 'pg';
 import {
   ConsumerRuntime,
-  envelopeSchema,
   PgIdempotencyStore,
   type EventCatalog,
   type EventEnvelope,
@@ -45,17 +46,23 @@ import {
   waitUntil,
   type BenchDatabase,
 } from './common';
+import { deferCommits, noDbStore, PipelinedPgIdempotencyStore, startBatchTxConsumer } from './prototypes';
 
 const EVENTS = intOption('events', 30_000);
 const PARTITIONS = intOption('partitions', 6);
 const AGGREGATES = intOption('aggregates', 2000);
 const CHUNK = intOption('chunk', 200);
-const ALL_VARIANTS = ['runtime-pg', 'runtime-nodb', 'runtime-pipelined', 'batch-tx'] as const;
+const ALL_VARIANTS = [
+  'runtime-pg',
+  'runtime-pg-deferred',
+  'runtime-nodb',
+  'runtime-pipelined',
+  'batch-tx',
+] as const;
 type Variant = (typeof ALL_VARIANTS)[number];
 const variantArg = process.argv.find((arg) => arg.startsWith('--variants='))?.slice('--variants='.length);
 const VARIANTS = (variantArg ? variantArg.split(',') : [...ALL_VARIANTS]) as Variant[];
 const RETRY_DELAYS_MS = [1000, 5000];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Handler = (event: EventEnvelope<{ sequence: number }>, tx: PoolClient) => Promise<void>;
 const handler: Handler = async (event, tx) => {
@@ -64,41 +71,6 @@ const handler: Handler = async (event, tx) => {
     event.aggregate.id,
     event.payload.sequence,
   ]);
-};
-
-/** BEGIN and the claim in one simple-protocol round trip (values inlined: the id is a validated UUID). */
-class PipelinedPgIdempotencyStore implements IdempotencyStore<PoolClient> {
-  constructor(private readonly pool: Pool) {}
-
-  async runOnce(group: string, eventId: string, work: (tx: PoolClient) => Promise<void>): Promise<boolean> {
-    if (!UUID.test(eventId)) throw new Error(`not a UUID: ${eventId}`);
-    const client = await this.pool.connect();
-    try {
-      const results = (await client.query(
-        `BEGIN; INSERT INTO processed_events (consumer_group, event_id) VALUES (${client.escapeLiteral(group)}, '${eventId}'::uuid) ON CONFLICT DO NOTHING`,
-      )) as unknown as QueryResult[];
-      if (results[1]?.rowCount === 0) {
-        await client.query('ROLLBACK');
-        return false;
-      }
-      await work(client);
-      await client.query('COMMIT');
-      return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
-}
-
-/** Runs the handler with a tx that does nothing: what the runtime costs without a database. */
-const noDbStore: IdempotencyStore<PoolClient> = {
-  runOnce: async (_group, _eventId, work) => {
-    await work({ query: async () => ({ rowCount: 1, rows: [] }) } as unknown as PoolClient);
-    return true;
-  },
 };
 
 interface Outcome {
@@ -113,6 +85,7 @@ async function runRuntime(
   topic: string,
   group: string,
   store: IdempotencyStore<PoolClient>,
+  deferred = false,
 ): Promise<Outcome> {
   let handled = 0;
   let firstAt = 0;
@@ -137,6 +110,10 @@ async function runRuntime(
       'bench.item_changed': (event: EventEnvelope<{ sequence: number }>, { tx }) => handler(event, tx),
     },
   });
+  const main = (runtime as unknown as { main: Consumer }).main;
+  const committer = deferred
+    ? deferCommits(main, 200, (error) => logger.warn({ err: error }, 'commit failed'))
+    : undefined;
   const cpu = new CpuSampler();
   cpu.start();
   const start = performance.now();
@@ -146,15 +123,12 @@ async function runRuntime(
     const end = performance.now();
     return { ms: end - start, steadyMs: end - firstAt, cpu: cpu.summary() };
   } finally {
+    await committer?.stop();
     await runtime.stop();
   }
 }
 
-/**
- * The proposed batch mode, prototyped on plain kafkajs: each record is parsed and validated as the
- * runtime does, then one transaction per chunk claims all ids at once and runs the handlers for the
- * claimed ones; offsets are committed after each batch, like the runtime.
- */
+/** The proposed batch mode (prototype on plain kafkajs, see prototypes.ts). */
 async function runBatchTx(
   kafka: Kafka,
   catalog: EventCatalog,
@@ -164,63 +138,30 @@ async function runBatchTx(
 ): Promise<Outcome> {
   let handled = 0;
   let firstAt = 0;
-  const consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, maxWaitTimeInMs: 100 });
   const cpu = new CpuSampler();
   cpu.start();
   const start = performance.now();
-  await consumer.connect();
+  const consumer = await startBatchTxConsumer<{ sequence: number }>({
+    kafka,
+    catalog,
+    pool: database.pool,
+    topic,
+    group,
+    partitions: PARTITIONS,
+    chunk: CHUNK,
+    maxWaitTimeMs: 100,
+    handler,
+    onCommitted: (events) => {
+      if (handled === 0 && events.length) firstAt = performance.now();
+      handled += events.length;
+    },
+  });
   try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: PARTITIONS,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        for (let first = 0; first < batch.messages.length; first += CHUNK) {
-          if (!isRunning() || isStale()) break;
-          const messages = batch.messages.slice(first, first + CHUNK);
-          const events = messages.map((message) => {
-            const envelope = envelopeSchema.parse(JSON.parse(message.value?.toString('utf8') ?? ''));
-            return {
-              ...envelope,
-              payload: catalog.validatePayload(envelope.type, envelope.version, envelope.payload),
-            } as EventEnvelope<{ sequence: number }>;
-          });
-          const client = await database.pool.connect();
-          try {
-            await client.query('BEGIN');
-            const claimed = await client.query<{ event_id: string }>(
-              `INSERT INTO processed_events (consumer_group, event_id)
-                 SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id`,
-              [group, events.map((event) => event.eventId)],
-            );
-            const fresh = new Set(claimed.rows.map((row) => row.event_id));
-            for (const event of events) if (fresh.has(event.eventId)) await handler(event, client);
-            await client.query('COMMIT');
-            if (handled === 0) firstAt = performance.now();
-            handled += fresh.size;
-          } catch (error) {
-            await client.query('ROLLBACK').catch(() => undefined);
-            throw error;
-          } finally {
-            client.release();
-          }
-          const last = messages[messages.length - 1];
-          if (last) resolveOffset(last.offset);
-        }
-        const last = batch.messages[batch.messages.length - 1];
-        if (last)
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-          ]);
-        await heartbeat();
-      },
-    });
     await waitUntil(`${group} to handle every record`, () => handled >= EVENTS, 600_000);
     const end = performance.now();
     return { ms: end - start, steadyMs: end - firstAt, cpu: cpu.summary() };
   } finally {
-    await consumer.disconnect();
+    await consumer.stop();
   }
 }
 
@@ -275,6 +216,8 @@ async function main(): Promise<void> {
       let outcome: Outcome;
       if (variant === 'runtime-pg')
         outcome = await runRuntime(kafka, catalog, topic, group, new PgIdempotencyStore(database.pool));
+      else if (variant === 'runtime-pg-deferred')
+        outcome = await runRuntime(kafka, catalog, topic, group, new PgIdempotencyStore(database.pool), true);
       else if (variant === 'runtime-nodb')
         outcome = await runRuntime(kafka, catalog, topic, group, noDbStore);
       else if (variant === 'runtime-pipelined')
@@ -289,7 +232,7 @@ async function main(): Promise<void> {
       else throw new Error(`unknown variant ${String(variant)}; known: ${ALL_VARIANTS.join(', ')}`);
       const { rows } = await database.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM effects');
       out(
-        `${variant.padEnd(18)} ${(outcome.ms / 1000).toFixed(2).padStart(6)} s  ${fmt(rate(EVENTS, outcome.ms)).padStart(7)} events/s  (steady ${fmt(rate(EVENTS, outcome.steadyMs))}/s; effects rows ${fmt(rows[0]?.n ?? 0)})  [${outcome.cpu}]`,
+        `${variant.padEnd(20)} ${(outcome.ms / 1000).toFixed(2).padStart(6)} s  ${fmt(rate(EVENTS, outcome.ms)).padStart(7)} events/s  (steady ${fmt(rate(EVENTS, outcome.steadyMs))}/s; effects rows ${fmt(rows[0]?.n ?? 0)})  [${outcome.cpu}]`,
       );
       logger.debug({ variant }, 'variant done');
     }

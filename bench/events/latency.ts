@@ -6,6 +6,10 @@
  * counted. Also splits each event's path into stages (commit, relay pick-up and ack, consumer).
  *
  *   node bench/dist/events/latency.js [--rate=500] [--seconds=30] [--warmup-seconds=3] [--partitions=6]
+ *        [--consumer=runtime|runtime-pipelined|batch-tx] [--commit=per-batch|deferred]
+ *
+ * `--consumer` other than `runtime` and `--commit=deferred` swap in prototypes of proposed changes
+ * (prototypes.ts), for comparison only: the target is measured with the defaults, the real runtime.
  */
 import { performance } from 'node:perf_hooks';
 import type { Consumer } from 'kafkajs';
@@ -24,6 +28,7 @@ import {
   benchContracts,
   benchKafka,
   benchPayload,
+  choiceOption,
   Cleanup,
   CpuSampler,
   createBenchDatabase,
@@ -46,17 +51,26 @@ import {
   Timings,
   waitUntil,
 } from './common';
+import { deferCommits, PipelinedPgIdempotencyStore, startBatchTxConsumer } from './prototypes';
 
 const RATE = intOption('rate', 500);
 const SECONDS = intOption('seconds', 30);
 const WARMUP_SECONDS = intOption('warmup-seconds', 3);
 const PARTITIONS = intOption('partitions', 6);
 const AGGREGATES = intOption('aggregates', 2000);
+const CONSUMER = choiceOption('consumer', ['runtime', 'runtime-pipelined', 'batch-tx'] as const);
+const COMMIT = choiceOption('commit', ['per-batch', 'deferred'] as const);
 const MAX_IN_FLIGHT_WRITES = 8;
+
+interface BenchPayload {
+  sequence: number;
+  writtenAtMs?: number;
+}
 const RETRY_DELAYS_MS = [1000, 5000];
 
 /** Epoch ms of each step of one event's path. */
 interface Trace {
+  eventId: string;
   writtenAt: number;
   committedAt?: number;
   relaySentAt?: number;
@@ -85,23 +99,28 @@ function printStage(name: string, values: number[]): void {
 
 /**
  * kafkajs fetches from a broker, waits until every batch of that fetch was processed, then fetches
- * again: this records that loop of the runtime's main consumer (a private field, read for diagnosis).
+ * again: this records that loop, and times the consumer's offset commits.
  */
-function watchFetchLoop(runtime: ConsumerRuntime<PoolClient>) {
+function watchFetchLoop(consumer: Consumer | undefined, timings: Timings) {
   const fetchStarts: number[] = [];
   const fetchMs: number[] = [];
   const batches: { at: number; size: number; ms: number }[] = [];
-  const consumer = (runtime as unknown as { main?: Consumer }).main;
-  consumer?.on(consumer.events.FETCH_START, () => fetchStarts.push(epochMs()));
-  consumer?.on(consumer.events.FETCH, ({ payload }) => fetchMs.push(payload.duration));
-  consumer?.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
-    batches.push({ at: epochMs(), size: payload.batchSize, ms: payload.duration }),
-  );
+  if (consumer) {
+    consumer.on(consumer.events.FETCH_START, () => fetchStarts.push(epochMs()));
+    consumer.on(consumer.events.FETCH, ({ payload }) => fetchMs.push(payload.duration));
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
+      batches.push({ at: epochMs(), size: payload.batchSize, ms: payload.duration }),
+    );
+    const commitOffsets = consumer.commitOffsets.bind(consumer);
+    consumer.commitOffsets = (offsets) => timings.time('kafka commitOffsets', () => commitOffsets(offsets));
+  }
   return {
     print(from: number) {
-      if (!consumer)
-        return out('  (fetch loop not observable: ConsumerRuntime has no `main` consumer field)');
-      const first = fetchStarts.findIndex((at) => at >= from);
+      if (!consumer) return out('  (fetch loop not observable: no kafkajs consumer found)');
+      const first = Math.max(
+        0,
+        fetchStarts.findIndex((at) => at >= from),
+      );
       const starts = fetchStarts.slice(first);
       const cycles = starts
         .slice(1)
@@ -133,7 +152,7 @@ async function main(): Promise<void> {
   const cleanup = new Cleanup();
   const { catalog } = benchContracts(topic);
   out(
-    `# produce-to-handle latency: ${RATE} events/s for ${SECONDS} s (+${WARMUP_SECONDS} s warm-up), ${PARTITIONS} partitions, run ${id}`,
+    `# produce-to-handle latency: ${RATE} events/s for ${SECONDS} s (+${WARMUP_SECONDS} s warm-up), ${PARTITIONS} partitions, consumer ${CONSUMER}, commits ${COMMIT}, run ${id}`,
   );
   try {
     const database = await createBenchDatabase(env, 16, effectsTableSql('effects'));
@@ -165,58 +184,96 @@ async function main(): Promise<void> {
     cleanup.add('disconnect relay producer', () => producer.disconnect());
     const relay = new OutboxRelay({ pool, producer, logger, name: `bench-${id}` });
 
-    // Consumer runtime; the store wrapper notes when each effect transaction committed.
-    const inner = new PgIdempotencyStore(pool);
+    // The consumer; each variant notes when the handler ran and when its effect transaction committed.
     let handled = 0;
-    const store: IdempotencyStore<PoolClient> = {
-      runOnce: async (groupName, eventId, work) => {
-        const done = await timings.time('consumer runOnce (whole transaction)', () =>
-          inner.runOnce(groupName, eventId, work),
-        );
-        const trace = traces.get(eventId);
-        if (done && trace) trace.effectCommittedAt = epochMs();
-        if (done) handled += 1;
-        return done;
-      },
+    const handlerLatency = new Map<string, number>();
+    const handler = async (event: EventEnvelope<BenchPayload>, tx: PoolClient) => {
+      const trace = traces.get(event.eventId);
+      if (trace) trace.handlerAt = epochMs();
+      // handled time − write time, from the payload (the write time is also the event's occurredAt)
+      if (event.payload.writtenAtMs !== undefined)
+        handlerLatency.set(event.eventId, epochMs() - event.payload.writtenAtMs);
+      await tx.query('INSERT INTO effects (event_id, aggregate_id, sequence) VALUES ($1, $2, $3)', [
+        event.eventId,
+        event.aggregate.id,
+        event.payload.sequence,
+      ]);
     };
-    const runtime = new ConsumerRuntime<PoolClient>({
-      kafka,
-      group,
-      topics: [topic],
-      catalog,
-      idempotency: store,
-      retryDelaysMs: RETRY_DELAYS_MS,
-      logger,
-      concurrency: PARTITIONS,
-      handlers: {
-        'bench.item_changed': async (
-          event: EventEnvelope<{ sequence: number; writtenAtMs: number }>,
-          { tx },
-        ) => {
-          const trace = traces.get(event.eventId);
-          if (trace) trace.handlerAt = epochMs();
-          await tx.query('INSERT INTO effects (event_id, aggregate_id, sequence) VALUES ($1, $2, $3)', [
-            event.eventId,
-            event.aggregate.id,
-            event.payload.sequence,
-          ]);
-        },
-      },
-    });
-    const fetchLoop = watchFetchLoop(runtime);
+    let joined: () => Promise<boolean>;
+    let kafkaConsumer: Consumer | undefined;
     relay.start();
     cleanup.add('stop relay', () => relay.stop());
-    await runtime.start();
-    cleanup.add('stop consumer runtime', () => runtime.stop());
-    const readiness = runtime.readiness();
-    await waitUntil(
-      'the relay to be active and the consumer to join',
-      async () =>
-        relay.isActive &&
-        (await readiness.check().then(
+    if (CONSUMER === 'batch-tx') {
+      const prototype = await startBatchTxConsumer<BenchPayload>({
+        kafka,
+        catalog,
+        pool,
+        topic,
+        group,
+        partitions: PARTITIONS,
+        chunk: 200,
+        handler,
+        onCommitted: (events) => {
+          const at = epochMs();
+          for (const event of events) {
+            const trace = traces.get(event.eventId);
+            if (trace) trace.effectCommittedAt = at;
+          }
+          handled += events.length;
+        },
+      });
+      cleanup.add('stop consumer', () => prototype.stop());
+      kafkaConsumer = prototype.consumer;
+      joined = async () => prototype.joined();
+    } else {
+      const inner =
+        CONSUMER === 'runtime' ? new PgIdempotencyStore(pool) : new PipelinedPgIdempotencyStore(pool);
+      const store: IdempotencyStore<PoolClient> = {
+        runOnce: async (groupName, eventId, work) => {
+          const done = await timings.time('consumer runOnce (whole transaction)', () =>
+            inner.runOnce(groupName, eventId, work),
+          );
+          const trace = traces.get(eventId);
+          if (done && trace) trace.effectCommittedAt = epochMs();
+          if (done) handled += 1;
+          return done;
+        },
+      };
+      const runtime = new ConsumerRuntime<PoolClient>({
+        kafka,
+        group,
+        topics: [topic],
+        catalog,
+        idempotency: store,
+        retryDelaysMs: RETRY_DELAYS_MS,
+        logger,
+        concurrency: PARTITIONS,
+        handlers: {
+          'bench.item_changed': (event: EventEnvelope<BenchPayload>, { tx }) => handler(event, tx),
+        },
+      });
+      // The runtime's main consumer is private; read only to observe kafkajs's fetch loop.
+      kafkaConsumer = (runtime as unknown as { main?: Consumer }).main;
+      await runtime.start();
+      cleanup.add('stop consumer runtime', () => runtime.stop());
+      const readiness = runtime.readiness();
+      joined = () =>
+        readiness.check().then(
           () => true,
           () => false,
-        )),
+        );
+    }
+    const fetchLoop = watchFetchLoop(kafkaConsumer, timings);
+    if (COMMIT === 'deferred') {
+      if (!kafkaConsumer) throw new Error('no kafkajs consumer to defer the commits of');
+      const committer = deferCommits(kafkaConsumer, 200, (error) =>
+        logger.warn({ err: error }, 'deferred offset commit failed'),
+      );
+      cleanup.add('flush deferred commits', () => committer.stop());
+    }
+    await waitUntil(
+      'the relay to be active and the consumer to join',
+      async () => relay.isActive && (await joined()),
       60_000,
       50,
     );
@@ -240,7 +297,7 @@ async function main(): Promise<void> {
           occurredAt: new Date(writtenAt),
         });
         if (!envelope) throw new Error('publish returned no envelope');
-        traces.set(envelope.eventId, { writtenAt });
+        traces.set(envelope.eventId, { eventId: envelope.eventId, writtenAt });
         await client.query('COMMIT');
         const trace = traces.get(envelope.eventId);
         if (trace) trace.committedAt = epochMs();
@@ -291,10 +348,10 @@ async function main(): Promise<void> {
     out(
       `  ${'latency, ms'.padEnd(34)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'p99'.padStart(8)} ${'max'.padStart(8)}`,
     );
-    const stage = (from: keyof Trace, to: keyof Trace) =>
+    const stage = (from: Exclude<keyof Trace, 'eventId'>, to: Exclude<keyof Trace, 'eventId'>) =>
       measured.map((trace) => (trace[to] ?? NaN) - (trace[from] ?? NaN));
-    const total95 = stage('writtenAt', 'handlerAt').sort((a, b) => a - b);
-    printStage('produce-to-handle (handler − write)', total95);
+    const latencies = measured.map((trace) => handlerLatency.get(trace.eventId) ?? NaN).sort((a, b) => a - b);
+    printStage('produce-to-handle (handler − write)', latencies);
     printStage('  … to effect commit', stage('writtenAt', 'effectCommittedAt'));
     out('  stages:');
     printStage('  write → outbox commit', stage('writtenAt', 'committedAt'));
@@ -308,13 +365,15 @@ async function main(): Promise<void> {
     out(
       `RESULT ${JSON.stringify({
         bench: 'latency',
+        consumer: CONSUMER,
+        commit: COMMIT,
         rate: RATE,
         seconds: SECONDS,
         achievedRate: Math.round((measured.length * 1000) / windowMs),
-        p50: Number(percentile(total95, 0.5).toFixed(1)),
-        p95: Number(percentile(total95, 0.95).toFixed(1)),
-        p99: Number(percentile(total95, 0.99).toFixed(1)),
-        max: Number((total95[total95.length - 1] ?? NaN).toFixed(1)),
+        p50: Number(percentile(latencies, 0.5).toFixed(1)),
+        p95: Number(percentile(latencies, 0.95).toFixed(1)),
+        p99: Number(percentile(latencies, 0.99).toFixed(1)),
+        max: Number((latencies[latencies.length - 1] ?? NaN).toFixed(1)),
       })}`,
     );
   } finally {

@@ -41,6 +41,14 @@ export function on<C extends EventContract, Tx>(
   return { [contract.type]: handler };
 }
 
+interface Prepared<Tx> {
+  message: KafkaMessage;
+  envelope: EventEnvelope;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- typed by its contract where it was bound
+  handler: EventHandler<any, Tx>;
+  attempt: number;
+}
+
 export interface ConsumerRuntimeOptions<Tx> {
   kafka: Kafka;
   group: string;
@@ -57,6 +65,12 @@ export interface ConsumerRuntimeOptions<Tx> {
   /** Partitions handled at the same time (each partition stays in order). */
   concurrency?: number;
   sessionTimeoutMs?: number;
+  /**
+   * Fresh events handled in one transaction when the idempotency store supports batches (default 100;
+   * 1 turns batching off). A handler failure rolls the whole transaction back and the runtime handles
+   * those records one by one, so retries and dead letters stay per record.
+   */
+  transactionBatchSize?: number;
   /** How long a fetch waits for records; small values make tests and shutdown quicker. */
   maxWaitTimeMs?: number;
 }
@@ -66,7 +80,8 @@ interface RuntimeMetrics {
   handling: Histogram<'group' | 'type'>;
 }
 
-const COMMIT_EVERY = 200;
+/** Offsets of handled records go to the broker together, this often (and on rebalance and stop). */
+const COMMIT_INTERVAL_MS = 250;
 const header = (headers: IHeaders | undefined, name: string): string | undefined => {
   const value = headers?.[name];
   if (value === undefined) return undefined;
@@ -90,6 +105,58 @@ function sleepWithHeartbeat(
 }
 
 /**
+ * Collects the next offset of each partition as records are handled and commits them in one request
+ * per interval. Kafka 4's group coordinator holds every commit for `group.coordinator.append.linger.ms`
+ * and serves one connection's requests in turn, so a commit per partition batch queues up and stalls
+ * the fetch loop; one request per interval doesn't. Only handled records are ever committed.
+ */
+class OffsetCommitter {
+  private readonly pending = new Map<string, { topic: string; partition: number; offset: string }>();
+  private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), COMMIT_INTERVAL_MS);
+  }
+
+  mark(topic: string, partition: number, offset: string): void {
+    this.pending.set(`${topic}|${partition}`, { topic, partition, offset });
+  }
+
+  /** Forgets partitions this member no longer owns after a rebalance. */
+  retain(assignment: Record<string, number[]>): void {
+    for (const [key, { topic, partition }] of this.pending) {
+      if (!assignment[topic]?.includes(partition)) this.pending.delete(key);
+    }
+  }
+
+  flush(): Promise<void> {
+    this.chain = this.chain.then(async () => {
+      if (!this.pending.size) return;
+      const offsets = [...this.pending.values()];
+      this.pending.clear();
+      await this.consumer.commitOffsets(offsets).catch((error: unknown) => {
+        this.logger.warn(
+          { err: error, partitions: offsets.length },
+          'offset commit failed; those records will be redelivered',
+        );
+      });
+    });
+    return this.chain;
+  }
+
+  async shutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
+
+/**
  * The one way anything consumes events. Per consumer group it runs two kafkajs consumers: one on the
  * group's event topics and one (group `<group>.retry`) on its retry topics, so a record waiting for its
  * retry delay never holds up fresh ones. For each record, in partition order:
@@ -98,7 +165,7 @@ function sleepWithHeartbeat(
  * the next retry topic with its attempt count and not-before time, and after the last attempt (or a
  * DeadLetterError) to `<group>.dlq` with provenance headers. Offsets are committed only once a record
  * was handled, parked for retry, or dead-lettered, and that produce was acknowledged by all in-sync
- * replicas.
+ * replicas; they are sent together every COMMIT_INTERVAL_MS (OffsetCommitter).
  */
 export class ConsumerRuntime<Tx> {
   private readonly main: Consumer;
@@ -106,6 +173,7 @@ export class ConsumerRuntime<Tx> {
   private producer: Producer;
   private admin: Admin | undefined;
   private readonly metrics: RuntimeMetrics | undefined;
+  private readonly committers: OffsetCommitter[] = [];
   private readonly crashed = new Map<string, Error>();
   private readonly joined = new Set<string>();
 
@@ -153,6 +221,11 @@ export class ConsumerRuntime<Tx> {
       [this.main, this.options.topics],
       [this.retry, this.retryTopics],
     ] as const) {
+      const committer = new OffsetCommitter(consumer, this.options.logger);
+      this.committers.push(committer);
+      consumer.on(consumer.events.REBALANCING, () => void committer.flush());
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => committer.retain(payload.memberAssignment));
+      committer.start();
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: true });
       await consumer.run({
@@ -160,26 +233,18 @@ export class ConsumerRuntime<Tx> {
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: concurrency,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          let pending: string | undefined;
-          let sinceCommit = 0;
-          const commit = async () => {
-            if (pending === undefined) return;
-            await consumer.commitOffsets([
-              { topic: batch.topic, partition: batch.partition, offset: pending },
-            ]);
-            pending = undefined;
-            sinceCommit = 0;
-          };
-          for (const message of batch.messages) {
+          const chunkSize = this.isRetryTopic(batch.topic) ? 1 : this.batchSize;
+          for (let first = 0; first < batch.messages.length; first += chunkSize) {
             if (!isRunning() || isStale()) break;
+            const chunk = batch.messages.slice(first, first + chunkSize);
             // Not handled means it was still waiting for its retry time when the consumer stopped.
-            if (!(await this.handleRecord(batch.topic, batch.partition, message, heartbeat, isRunning)))
-              break;
-            resolveOffset(message.offset);
-            pending = (BigInt(message.offset) + 1n).toString();
-            if (++sinceCommit >= COMMIT_EVERY) await commit();
+            if (!(await this.handleChunk(batch.topic, batch.partition, chunk, heartbeat, isRunning))) break;
+            const last = chunk[chunk.length - 1] as KafkaMessage;
+            resolveOffset(last.offset);
+            committer.mark(batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString());
           }
-          await commit();
+          // kafkajs leaves the group right after the last batch of a stopping consumer: commit now.
+          if (!isRunning()) await committer.flush();
           await heartbeat();
         },
       });
@@ -187,6 +252,7 @@ export class ConsumerRuntime<Tx> {
   }
 
   async stop(): Promise<void> {
+    await Promise.all(this.committers.map((committer) => committer.shutdown()));
     await Promise.all([this.main.disconnect(), this.retry.disconnect()]);
     await this.producer.disconnect();
     await this.admin?.disconnect();
@@ -208,49 +274,78 @@ export class ConsumerRuntime<Tx> {
     return topic.startsWith(`${this.options.group}.retry.`);
   }
 
-  private async handleRecord(
+  private get batchSize(): number {
+    return this.options.idempotency.runBatch ? Math.max(1, this.options.transactionBatchSize ?? 100) : 1;
+  }
+
+  /** Handles consecutive records of one partition; false when a retry was not yet due at shutdown. */
+  private async handleChunk(
     topic: string,
     partition: number,
-    message: KafkaMessage,
+    messages: KafkaMessage[],
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
   ): Promise<boolean> {
-    const { group, catalog, handlers, logger } = this.options;
-    const attempt = Number(header(message.headers, HEADERS.attempt) ?? '1');
-    const notBefore = Number(header(message.headers, HEADERS.notBefore) ?? '0');
-    if (notBefore > Date.now()) {
-      await sleepWithHeartbeat(notBefore - Date.now(), heartbeat, isRunning);
-      if (notBefore > Date.now()) return false;
+    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 2_000);
+    try {
+      const ready: Prepared<Tx>[] = [];
+      for (const message of messages) {
+        const attempt = Number(header(message.headers, HEADERS.attempt) ?? '1');
+        const notBefore = Number(header(message.headers, HEADERS.notBefore) ?? '0');
+        if (notBefore > Date.now()) {
+          await sleepWithHeartbeat(notBefore - Date.now(), heartbeat, isRunning);
+          if (notBefore > Date.now()) return false;
+        }
+        const prepared = await this.prepare(topic, partition, message, attempt);
+        if (prepared) ready.push(prepared);
+      }
+      if (ready.length > 1) await this.handleMany(topic, partition, ready);
+      else if (ready[0]) await this.handleOne(topic, partition, ready[0]);
+      return true;
+    } finally {
+      clearInterval(keepAlive);
     }
+  }
 
+  /** Parses and validates a record; dead-letters or skips what can't be handled. */
+  private async prepare(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    attempt: number,
+  ): Promise<Prepared<Tx> | undefined> {
     let envelope: EventEnvelope;
     try {
       const parsed = envelopeSchema.safeParse(JSON.parse(message.value?.toString('utf8') ?? ''));
-      if (!parsed.success)
+      if (!parsed.success) {
         throw new EventContractError(
           'invalid event envelope',
-          parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+          parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
         );
+      }
       envelope = parsed.data as EventEnvelope;
     } catch (error) {
       await this.deadLetter(topic, partition, message, error, attempt);
-      return true;
+      return undefined;
     }
-    const handler = handlers[envelope.type];
+    const handler = this.options.handlers[envelope.type];
     if (!handler) {
       this.count(topic, 'skipped_unknown_type');
-      return true;
+      return undefined;
     }
     try {
-      envelope = {
-        ...envelope,
-        payload: catalog.validatePayload(envelope.type, envelope.version, envelope.payload),
-      };
+      const payload = this.options.catalog.validatePayload(envelope.type, envelope.version, envelope.payload);
+      return { message, envelope: { ...envelope, payload }, handler, attempt };
     } catch (error) {
       await this.deadLetter(topic, partition, message, error, attempt);
-      return true;
+      return undefined;
     }
+  }
 
+  /** Runs a handler inside a consumer span that continues the producer's trace, and times it. */
+  private async invoke(topic: string, partition: number, record: Prepared<Tx>, tx: Tx): Promise<void> {
+    const { group, logger } = this.options;
+    const { message, envelope, attempt } = record;
     const parent = propagation.extract(context.active(), message.headers ?? {}, {
       get: (carrier, key) => header(carrier, key),
       keys: (carrier) => Object.keys(carrier),
@@ -276,32 +371,76 @@ export class ConsumerRuntime<Tx> {
       offset: message.offset,
     });
     const stopTimer = this.metrics?.handling.startTimer({ group, type: envelope.type });
-    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), 2_000);
     try {
-      const handled = await context.with(trace.setSpan(parent, span), () =>
-        this.options.idempotency.runOnce(group, envelope.eventId, (tx) =>
-          handler(envelope, { tx, logger: log, attempt }),
-        ),
+      await context.with(trace.setSpan(parent, span), () =>
+        record.handler(envelope, { tx, logger: log, attempt }),
       );
-      this.count(topic, handled ? 'processed' : 'duplicate');
     } catch (error) {
       span.recordException(error as Error);
       span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      stopTimer?.();
+      span.end();
+    }
+  }
+
+  /** One record in its own transaction; a failure sends it to its next retry topic or to the dead letters. */
+  private async handleOne(topic: string, partition: number, record: Prepared<Tx>): Promise<void> {
+    const { message, envelope, attempt } = record;
+    try {
+      const handled = await this.options.idempotency.runOnce(this.options.group, envelope.eventId, (tx) =>
+        this.invoke(topic, partition, record, tx),
+      );
+      this.count(topic, handled ? 'processed' : 'duplicate');
+    } catch (error) {
       this.count(topic, 'failed');
-      const maxAttempts = this.options.retryDelaysMs.length + 1;
-      if (error instanceof DeadLetterError || attempt >= maxAttempts) {
+      const log = this.options.logger.child({ eventId: envelope.eventId, eventType: envelope.type, attempt });
+      if (error instanceof DeadLetterError || attempt >= this.options.retryDelaysMs.length + 1) {
         log.warn({ err: error }, 'event handling failed; dead-lettering');
         await this.deadLetter(topic, partition, message, error, attempt);
       } else {
         log.warn({ err: error }, 'event handling failed; scheduling a retry');
         await this.scheduleRetry(topic, partition, message, error, attempt);
       }
-    } finally {
-      clearInterval(keepAlive);
-      stopTimer?.();
-      span.end();
     }
-    return true;
+  }
+
+  /**
+   * Fresh records of a chunk in one transaction, claims and effects together. When a handler throws,
+   * the whole transaction rolls back and every record of the chunk is handled on its own.
+   */
+  private async handleMany(topic: string, partition: number, records: Prepared<Tx>[]): Promise<void> {
+    const runBatch = this.options.idempotency.runBatch?.bind(this.options.idempotency);
+    if (!runBatch) {
+      for (const record of records) await this.handleOne(topic, partition, record);
+      return;
+    }
+    let fresh: ReadonlySet<string>;
+    try {
+      fresh = await runBatch(
+        this.options.group,
+        records.map((record) => record.envelope.eventId),
+        async (tx, claimed) => {
+          // PostgreSQL returns UUIDs in lower case; an id twice in one chunk is handled once.
+          const unhandled = new Set(claimed);
+          for (const record of records) {
+            if (unhandled.delete(record.envelope.eventId.toLowerCase())) {
+              await this.invoke(topic, partition, record, tx);
+            }
+          }
+        },
+      );
+    } catch {
+      for (const record of records) await this.handleOne(topic, partition, record);
+      return;
+    }
+    const counted = new Set<string>();
+    for (const record of records) {
+      const id = record.envelope.eventId.toLowerCase();
+      this.count(topic, fresh.has(id) && !counted.has(id) ? 'processed' : 'duplicate');
+      counted.add(id);
+    }
   }
 
   /** Provenance of the first hop: a record from a retry topic carries its original coordinates. */

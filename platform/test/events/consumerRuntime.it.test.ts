@@ -210,6 +210,33 @@ describe('consumer runtime on a real broker and database', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it('handles a burst in shared transactions and isolates the one record that fails', async () => {
+    const burst = Array.from({ length: 40 }, (_, index) => {
+      const sequence = 100 + index;
+      const { envelope } = writer.toEnvelope({
+        type: 'test.item_changed',
+        aggregate: { id: 'burst', version: sequence },
+        actor: SYSTEM,
+        payload: { sequence, ...(index === 17 ? { note: 'poison' } : {}) },
+      });
+      return { key: 'burst', value: JSON.stringify(envelope) };
+    });
+    await producer.send({ topic, acks: -1, messages: burst });
+    await waitFor('the burst handled', async () => {
+      const { rows } = await database.pool.query(
+        'SELECT count(*)::int AS n FROM effects WHERE aggregate_id = $1',
+        ['burst'],
+      );
+      return rows[0].n === 39;
+    });
+    const { rows } = await database.pool.query(
+      'SELECT count(*)::int AS total, count(DISTINCT sequence)::int AS distinct FROM effects WHERE aggregate_id = $1',
+      ['burst'],
+    );
+    expect(rows[0]).toEqual({ total: 39, distinct: 39 });
+    expect(await effectsOf(117)).toHaveLength(0);
+  });
+
   it('reports outcomes, dead letters and lag as Prometheus metrics', async () => {
     const text = await registry.metrics();
     expect(text).toMatch(
