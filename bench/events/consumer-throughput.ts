@@ -116,16 +116,30 @@ async function plainConsumer(
   }
 }
 
-/** Counts and times PgIdempotencyStore.runOnce; the count is of committed effects. */
+/** Counts and times PgIdempotencyStore's transactions; the count is of committed effects. */
 class CountingStore implements IdempotencyStore<PoolClient> {
   handled = 0;
   duplicates = 0;
   firstAt = 0;
 
   constructor(
-    private readonly inner: IdempotencyStore<PoolClient>,
+    private readonly inner: PgIdempotencyStore,
     private readonly timings: Timings,
   ) {}
+
+  async runBatch(
+    group: string,
+    eventIds: string[],
+    work: (tx: PoolClient, fresh: ReadonlySet<string>) => Promise<void>,
+  ): Promise<ReadonlySet<string>> {
+    const fresh = await this.timings.time('runBatch (whole transaction)', () =>
+      this.inner.runBatch(group, eventIds, work),
+    );
+    if (fresh.size && this.handled === 0) this.firstAt = performance.now();
+    this.handled += fresh.size;
+    this.duplicates += eventIds.length - fresh.size;
+    return fresh;
+  }
 
   async runOnce(group: string, eventId: string, work: (tx: PoolClient) => Promise<void>): Promise<boolean> {
     const done = await this.timings.time('runOnce (whole transaction)', () =>

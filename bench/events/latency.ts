@@ -238,6 +238,26 @@ async function main(): Promise<void> {
           if (done) handled += 1;
           return done;
         },
+        ...(inner instanceof PgIdempotencyStore
+          ? {
+              runBatch: async (
+                groupName: string,
+                eventIds: string[],
+                work: (tx: PoolClient, fresh: ReadonlySet<string>) => Promise<void>,
+              ) => {
+                const fresh = await timings.time('consumer runBatch (whole transaction)', () =>
+                  inner.runBatch(groupName, eventIds, work),
+                );
+                const at = epochMs();
+                for (const eventId of fresh) {
+                  const trace = traces.get(eventId);
+                  if (trace) trace.effectCommittedAt = at;
+                }
+                handled += fresh.size;
+                return fresh;
+              },
+            }
+          : {}),
       };
       const runtime = new ConsumerRuntime<PoolClient>({
         kafka,

@@ -252,6 +252,9 @@ export class OutboxRelay {
     };
     client.on('notification', onNotification);
     await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    // Without statistics (a new table, or one that filled up during an outage) the planner may read the
+    // whole backlog for every batch instead of walking the partial index.
+    await client.query(`ANALYZE ${OUTBOX_TABLE}`);
     let failures = 0;
     let lastCleanup = 0;
     try {
