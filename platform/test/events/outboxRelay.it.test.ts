@@ -1,3 +1,6 @@
+import { context, propagation, trace, TraceFlags } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Kafka } from 'kafkajs';
 import type { PoolClient } from 'pg';
 import { Registry } from 'prom-client';
@@ -166,6 +169,41 @@ describe('outbox relay on a real broker and database', () => {
         await relay.stop();
         await producer.disconnect();
       }
+    }
+  });
+
+  it('carries the W3C trace context of the writer to the Kafka record', async () => {
+    const topic = `${uniqueName('trace')}.events.v1`;
+    await provisionTestTopics(kafka, topic, uniqueName('g'), [100]);
+    const writer = new OutboxWriter(testContracts(topic).catalog, 'tests');
+    // What startTracing's provider registers in a service.
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const spanContext = { traceId, spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
+    try {
+      await context.with(trace.setSpanContext(context.active(), spanContext), () =>
+        writeEvents(database, writer, ['traced'], 0, 1),
+      );
+    } finally {
+      propagation.disable();
+      context.disable();
+    }
+    const producer = createOutboxProducer(kafka);
+    await producer.connect();
+    const relay = new OutboxRelay({
+      pool: database.pool,
+      producer,
+      logger: silentLogger,
+      name: uniqueName('r'),
+    });
+    relay.start();
+    try {
+      const [message] = await readTopic(kafka, topic, (read) => read.length >= 1);
+      expect(message?.headers['traceparent']).toBe(`00-${traceId}-b7ad6b7169203331-01`);
+    } finally {
+      await relay.stop();
+      await producer.disconnect();
     }
   });
 
