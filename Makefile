@@ -18,10 +18,11 @@ reset: ## Stop everything and wipe local data (installed servers are kept)
 	@scripts/services.sh down
 	@infra/local/hg-local reset
 
-check: ## Static checks: formatting, lint, types, generated-file freshness
+check: ## Static checks: formatting, lint, types (sources and tests), generated-file freshness
 	@scripts/bootstrap.sh
 	@npx prettier --check . --log-level warn
 	@npx eslint . --max-warnings 0
+	@npx tsc -p tsconfig.test.json
 	@node scripts/dist/generate-schemas.js --check
 
 test: check ## Every check and every test, starting the servers the tests need

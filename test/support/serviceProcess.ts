@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+export { eventually } from './eventually';
 import { REPO_ROOT } from './localServers';
 
 export interface ServiceProcess {
@@ -89,20 +90,6 @@ export function runToExit(
       resolve({ code, output });
     });
   });
-}
-
-/** Polls `probe` until it returns true; fails with `description` after `timeoutMs`. */
-export async function eventually(
-  description: string,
-  probe: () => Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 export async function readyStatus(baseUrl: string): Promise<number> {

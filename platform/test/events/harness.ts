@@ -103,19 +103,9 @@ export async function provisionTestTopics(
   }
 }
 
-/** Polls until `probe` is true; fails after `timeoutMs` with `description`. Never asserts on time. */
-export async function waitFor(
-  description: string,
-  probe: () => Promise<boolean>,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { eventually as waitFor } from '../../../test/support/eventually';
+
+export { waitFor };
 
 export interface RecordedMessage {
   offset: string;
