@@ -6,10 +6,6 @@
  * counted. Also splits each event's path into stages (commit, relay pick-up and ack, consumer).
  *
  *   node bench/dist/events/latency.js [--rate=500] [--seconds=30] [--warmup-seconds=3] [--partitions=6]
- *        [--consumer=runtime|runtime-pipelined|batch-tx] [--commit=per-batch|deferred]
- *
- * `--consumer` other than `runtime` and `--commit=deferred` swap in prototypes of proposed changes
- * (prototypes.ts), for comparison only: the target is measured with the defaults, the real runtime.
  */
 import { performance } from 'node:perf_hooks';
 import type { Consumer } from 'kafkajs';
@@ -28,7 +24,6 @@ import {
   benchContracts,
   benchKafka,
   benchPayload,
-  choiceOption,
   Cleanup,
   CpuSampler,
   createBenchDatabase,
@@ -51,15 +46,12 @@ import {
   Timings,
   waitUntil,
 } from './common';
-import { deferCommits, PipelinedPgIdempotencyStore, startBatchTxConsumer } from './prototypes';
 
 const RATE = intOption('rate', 500);
 const SECONDS = intOption('seconds', 30);
 const WARMUP_SECONDS = intOption('warmup-seconds', 3);
 const PARTITIONS = intOption('partitions', 6);
 const AGGREGATES = intOption('aggregates', 2000);
-const CONSUMER = choiceOption('consumer', ['runtime', 'runtime-pipelined', 'batch-tx'] as const);
-const COMMIT = choiceOption('commit', ['per-batch', 'deferred'] as const);
 const MAX_IN_FLIGHT_WRITES = 8;
 
 interface BenchPayload {
@@ -138,7 +130,9 @@ function watchFetchLoop(consumer: Consumer | undefined, timings: Timings) {
       out(
         `    partition batches: ${fmt(measured.length)} (${(measured.length / Math.max(1, starts.length)).toFixed(1)} per fetch), records per batch ${q(sizes)}`,
       );
-      out(`    eachBatch duration (handle all records + commit offsets), ms: ${q(durations)}`);
+      out(
+        `    eachBatch duration (handle all records; offsets are committed apart, on an interval), ms: ${q(durations)}`,
+      );
     },
   };
 }
@@ -152,7 +146,7 @@ async function main(): Promise<void> {
   const cleanup = new Cleanup();
   const { catalog } = benchContracts(topic);
   out(
-    `# produce-to-handle latency: ${RATE} events/s for ${SECONDS} s (+${WARMUP_SECONDS} s warm-up), ${PARTITIONS} partitions, consumer ${CONSUMER}, commits ${COMMIT}, run ${id}`,
+    `# produce-to-handle latency: ${RATE} events/s for ${SECONDS} s (+${WARMUP_SECONDS} s warm-up), ${PARTITIONS} partitions, run ${id}`,
   );
   try {
     const database = await createBenchDatabase(env, 16, effectsTableSql('effects'));
@@ -184,7 +178,7 @@ async function main(): Promise<void> {
     cleanup.add('disconnect relay producer', () => producer.disconnect());
     const relay = new OutboxRelay({ pool, producer, logger, name: `bench-${id}` });
 
-    // The consumer; each variant notes when the handler ran and when its effect transaction committed.
+    // The consumer: the handler notes when it ran, the store wrapper when its effect transaction committed.
     let handled = 0;
     const handlerLatency = new Map<string, number>();
     const handler = async (event: EventEnvelope<BenchPayload>, tx: PoolClient) => {
@@ -199,98 +193,58 @@ async function main(): Promise<void> {
         event.payload.sequence,
       ]);
     };
-    let joined: () => Promise<boolean>;
-    let kafkaConsumer: Consumer | undefined;
     relay.start();
     cleanup.add('stop relay', () => relay.stop());
-    if (CONSUMER === 'batch-tx') {
-      const prototype = await startBatchTxConsumer<BenchPayload>({
-        kafka,
-        catalog,
-        pool,
-        topic,
-        group,
-        partitions: PARTITIONS,
-        chunk: 200,
-        handler,
-        onCommitted: (events) => {
-          const at = epochMs();
-          for (const event of events) {
-            const trace = traces.get(event.eventId);
-            if (trace) trace.effectCommittedAt = at;
-          }
-          handled += events.length;
-        },
-      });
-      cleanup.add('stop consumer', () => prototype.stop());
-      kafkaConsumer = prototype.consumer;
-      joined = async () => prototype.joined();
-    } else {
-      const inner =
-        CONSUMER === 'runtime' ? new PgIdempotencyStore(pool) : new PipelinedPgIdempotencyStore(pool);
-      const store: IdempotencyStore<PoolClient> = {
-        runOnce: async (groupName, eventId, work) => {
-          const done = await timings.time('consumer runOnce (whole transaction)', () =>
-            inner.runOnce(groupName, eventId, work),
-          );
-          const trace = traces.get(eventId);
-          if (done && trace) trace.effectCommittedAt = epochMs();
-          if (done) handled += 1;
-          return done;
-        },
-        ...(inner instanceof PgIdempotencyStore
-          ? {
-              runBatch: async (
-                groupName: string,
-                eventIds: string[],
-                work: (tx: PoolClient, fresh: ReadonlySet<string>) => Promise<void>,
-              ) => {
-                const fresh = await timings.time('consumer runBatch (whole transaction)', () =>
-                  inner.runBatch(groupName, eventIds, work),
-                );
-                const at = epochMs();
-                for (const eventId of fresh) {
-                  const trace = traces.get(eventId);
-                  if (trace) trace.effectCommittedAt = at;
-                }
-                handled += fresh.size;
-                return fresh;
-              },
-            }
-          : {}),
-      };
-      const runtime = new ConsumerRuntime<PoolClient>({
-        kafka,
-        group,
-        topics: [topic],
-        catalog,
-        idempotency: store,
-        retryDelaysMs: RETRY_DELAYS_MS,
-        logger,
-        concurrency: PARTITIONS,
-        handlers: {
-          'bench.item_changed': (event: EventEnvelope<BenchPayload>, { tx }) => handler(event, tx),
-        },
-      });
-      // The runtime's main consumer is private; read only to observe kafkajs's fetch loop.
-      kafkaConsumer = (runtime as unknown as { main?: Consumer }).main;
-      await runtime.start();
-      cleanup.add('stop consumer runtime', () => runtime.stop());
-      const readiness = runtime.readiness();
-      joined = () =>
-        readiness.check().then(
-          () => true,
-          () => false,
+    // The runtime handles a chunk of fresh events in one runBatch transaction, and uses runOnce for a
+    // single record or, per record, for a chunk whose transaction failed: both are timed and counted.
+    const inner = new PgIdempotencyStore(pool);
+    const store: IdempotencyStore<PoolClient> = {
+      runOnce: async (groupName, eventId, work) => {
+        const done = await timings.time('consumer runOnce (whole transaction)', () =>
+          inner.runOnce(groupName, eventId, work),
         );
-    }
-    const fetchLoop = watchFetchLoop(kafkaConsumer, timings);
-    if (COMMIT === 'deferred') {
-      if (!kafkaConsumer) throw new Error('no kafkajs consumer to defer the commits of');
-      const committer = deferCommits(kafkaConsumer, 200, (error) =>
-        logger.warn({ err: error }, 'deferred offset commit failed'),
+        const trace = traces.get(eventId);
+        if (done && trace) trace.effectCommittedAt = epochMs();
+        if (done) handled += 1;
+        return done;
+      },
+      runBatch: async (groupName, eventIds, work) => {
+        const fresh = await timings.time('consumer runBatch (whole transaction)', () =>
+          inner.runBatch(groupName, eventIds, work),
+        );
+        const at = epochMs();
+        for (const eventId of fresh) {
+          const trace = traces.get(eventId);
+          if (trace) trace.effectCommittedAt = at;
+        }
+        handled += fresh.size;
+        return fresh;
+      },
+    };
+    const runtime = new ConsumerRuntime<PoolClient>({
+      kafka,
+      group,
+      topics: [topic],
+      catalog,
+      idempotency: store,
+      retryDelaysMs: RETRY_DELAYS_MS,
+      logger,
+      concurrency: PARTITIONS,
+      handlers: {
+        'bench.item_changed': (event: EventEnvelope<BenchPayload>, { tx }) => handler(event, tx),
+      },
+    });
+    // The runtime's main consumer is private; read only to observe kafkajs's fetch loop.
+    const kafkaConsumer = (runtime as unknown as { main?: Consumer }).main;
+    await runtime.start();
+    cleanup.add('stop consumer runtime', () => runtime.stop());
+    const readiness = runtime.readiness();
+    const joined = () =>
+      readiness.check().then(
+        () => true,
+        () => false,
       );
-      cleanup.add('flush deferred commits', () => committer.stop());
-    }
+    const fetchLoop = watchFetchLoop(kafkaConsumer, timings);
     await waitUntil(
       'the relay to be active and the consumer to join',
       async () => relay.isActive && (await joined()),
@@ -385,8 +339,6 @@ async function main(): Promise<void> {
     out(
       `RESULT ${JSON.stringify({
         bench: 'latency',
-        consumer: CONSUMER,
-        commit: COMMIT,
         rate: RATE,
         seconds: SECONDS,
         achievedRate: Math.round((measured.length * 1000) / windowMs),
