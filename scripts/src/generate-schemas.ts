@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { envelopeSchema, loadTopicCatalog, type EventContract } from '@homegraph/platform';
 import { ALL_CONTRACTS } from '@homegraph/schema';
 import { parse as parseYaml } from 'yaml';
+import { breakingChanges, type JsonSchema } from './contract-compatibility';
 import { z } from 'zod';
 
 const ROOT = resolve(__dirname, '../..');
@@ -94,6 +95,22 @@ async function main(): Promise<void> {
   }
   outputs.set(SUPERGRAPH_FILE, `${GENERATED('supergraph.yaml')}${composition.supergraphSdl}\n`);
   for (const [path, content] of await eventSchemaFiles()) outputs.set(path, content);
+
+  // A committed event schema is a published contract: a new version may be added, this one may only grow.
+  const breaking: string[] = [];
+  for (const [path, content] of outputs) {
+    if (!path.startsWith(EVENTS_DIR) || !path.endsWith('.schema.json')) continue;
+    const committed = await readIfExists(path);
+    if (committed === undefined) continue;
+    const problems = breakingChanges(JSON.parse(committed) as JsonSchema, JSON.parse(content) as JsonSchema);
+    breaking.push(...problems.map((problem) => `${path.slice(ROOT.length + 1)}: ${problem}`));
+  }
+  if (breaking.length) {
+    process.stderr.write(
+      `breaking changes to published event contracts (add a new version of the event instead):\n  ${breaking.join('\n  ')}\n`,
+    );
+    process.exit(1);
+  }
 
   const stale: string[] = [];
   for (const [path, content] of outputs) {
