@@ -6,6 +6,8 @@ export const environmentSchema = baseEnvironment.extend({
   PORT: port().default(4000),
   SUPERGRAPH_PATH: z.string().default(resolve(__dirname, '../../schema/supergraph.graphql')),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** How often the supergraph file is checked for changes. */
+  SUPERGRAPH_POLL_MS: z.coerce.number().int().positive().default(2_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -13,19 +13,18 @@ import {
   runMain,
   type ReadinessCheck,
 } from '@homegraph/platform';
-import { readFile } from 'node:fs/promises';
 import { environmentSchema, subgraphUrlOverrides } from './environment';
 import { healthUrl, subgraphEndpoints } from './supergraph';
+import { watchSupergraphFile } from './supergraphSource';
 
 async function main(): Promise<void> {
   const env = loadConfig(environmentSchema);
   const overrides = subgraphUrlOverrides();
   const { logger, metrics, shutdown } = createServiceKit('router', env);
 
-  const supergraphSdl = await readFile(env.SUPERGRAPH_PATH, 'utf8');
-  const endpoints = subgraphEndpoints(supergraphSdl, overrides);
+  const supergraph = watchSupergraphFile(env.SUPERGRAPH_PATH, env.SUPERGRAPH_POLL_MS, logger);
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: supergraph.hook,
     logger: logger.child({ component: 'gateway' }),
     buildService: ({ name, url }) =>
       new RemoteGraphQLDataSource({
@@ -57,22 +56,32 @@ async function main(): Promise<void> {
   await apollo.start();
   shutdown.register('apollo', () => apollo.stop());
 
-  const subgraphChecks: ReadinessCheck[] = endpoints.map(({ name, url }) => ({
-    name: `subgraph:${name}`,
+  // The subgraphs of the supergraph served now, so a reload that adds one is checked too.
+  const subgraphChecks: ReadinessCheck = {
+    name: 'subgraphs',
     check: async () => {
-      const response = await fetch(healthUrl(url), { signal: AbortSignal.timeout(env.SUBGRAPH_TIMEOUT_MS) });
-      if (!response.ok) throw new Error(`answered ${response.status}`);
+      const failures: string[] = [];
+      await Promise.all(
+        subgraphEndpoints(supergraph.current(), overrides).map(async ({ name, url }) => {
+          const response = await fetch(healthUrl(url), {
+            signal: AbortSignal.timeout(env.SUBGRAPH_TIMEOUT_MS),
+          }).catch(() => undefined);
+          if (!response?.ok)
+            failures.push(`${name} ${response ? `answered ${response.status}` : 'unreachable'}`);
+        }),
+      );
+      if (failures.length) throw new Error(failures.sort().join('; '));
     },
-  }));
+  };
   const http = createHttpServer({
     logger,
     metrics,
-    readiness: subgraphChecks,
+    readiness: [subgraphChecks],
     routes: { '/graphql': createGraphQLRoute({ apollo, context: async () => ({}) }) },
   });
   shutdown.register('http', () => http.close());
   const address = await http.listen(env.PORT, env.HOST);
-  logger.info({ port: address.port, host: address.address, subgraphs: endpoints }, 'listening');
+  logger.info({ port: address.port, host: address.address }, 'listening');
 }
 
 runMain('router', main);
