@@ -15,6 +15,7 @@ import {
 } from '@homegraph/platform';
 import { environmentSchema, subgraphUrlOverrides } from './environment';
 import { healthUrl, subgraphEndpoints } from './supergraph';
+import { createSubgraphFetcher } from './subgraphFetcher';
 import { watchSupergraphFile } from './supergraphSource';
 
 async function main(): Promise<void> {
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   const overrides = subgraphUrlOverrides();
   const { logger, metrics, shutdown } = createServiceKit('router', env);
 
+  const subgraphFetcher = createSubgraphFetcher(env.SUBGRAPH_TIMEOUT_MS, logger);
+  shutdown.register('subgraph connections', () => subgraphFetcher.close());
   const supergraph = watchSupergraphFile(env.SUPERGRAPH_PATH, env.SUPERGRAPH_POLL_MS, logger);
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.hook,
@@ -29,6 +32,7 @@ async function main(): Promise<void> {
     buildService: ({ name, url }) =>
       new RemoteGraphQLDataSource({
         url: overrides.get(name) ?? url,
+        fetcher: subgraphFetcher.fetcher,
         willSendRequest: ({ request }) => {
           const requestId = currentContext()?.requestId;
           if (requestId) request.http?.headers.set('x-request-id', requestId);
