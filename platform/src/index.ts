@@ -14,3 +14,4 @@ export * from './shutdown';
 export * from './subgraph';
 export * from './tracing';
 export * from './events';
+export * from './rateLimit';
