@@ -15,3 +15,4 @@ export * from './subgraph';
 export * from './tracing';
 export * from './events';
 export * from './rateLimit';
+export * from './auth/tokens';
