@@ -7,6 +7,7 @@ cd "$ROOT"
 
 scripts/bootstrap.sh
 infra/local/hg-local up
+node scripts/dist/dev-secrets.js
 # shellcheck source=local-env.sh
 source scripts/local-env.sh
 node scripts/dist/provision-topics.js

@@ -89,6 +89,18 @@ export function createGraphQLRoute<TContext extends BaseContext>({
         return;
       }
     }
+    // Resolved before Apollo runs, so a refused caller gets its status code and error code, not a 500.
+    let resolvedContext: TContext;
+    try {
+      resolvedContext = await context(req);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      const requestId = currentContext()?.requestId;
+      sendJson(res, ERROR_CODES[error.code].httpStatus, {
+        errors: [{ message: error.message, extensions: { ...error.details, code: error.code, requestId } }],
+      });
+      return;
+    }
     const url = req.url ?? '/';
     const queryIndex = url.indexOf('?');
     const response = await apollo.executeHTTPGraphQLRequest({
@@ -98,7 +110,7 @@ export function createGraphQLRoute<TContext extends BaseContext>({
         search: queryIndex >= 0 ? url.slice(queryIndex) : '',
         body,
       },
-      context: () => context(req),
+      context: async () => resolvedContext,
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

@@ -16,3 +16,4 @@ export * from './tracing';
 export * from './events';
 export * from './rateLimit';
 export * from './auth/tokens';
+export * from './auth/internal';

@@ -1,9 +1,14 @@
-import { baseEnvironment, ConfigError, port } from '@homegraph/platform';
+import { baseEnvironment, ConfigError, port, secret } from '@homegraph/platform';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
 export const environmentSchema = baseEnvironment.extend({
   PORT: port().default(4000),
+  /** PKCS#8 PEM of the Ed25519 key the router signs its subgraph tokens with. */
+  ROUTER_SIGNING_KEY: secret(64),
+  ROUTER_TOKEN_ISSUER: z.string().default('homegraph-router'),
+  /** Lifetime of a subgraph token: one request's worth, with room for clock skew. */
+  ROUTER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(300).default(60),
   SUPERGRAPH_PATH: z.string().default(resolve(__dirname, '../../schema/supergraph.graphql')),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** How often the supergraph file is checked for changes. */

@@ -8,9 +8,12 @@ import {
   createGraphQLRoute,
   createHttpServer,
   createServiceKit,
+  loadSigningKey,
+  signToken,
   currentContext,
   loadConfig,
   runMain,
+  ConfigError,
   type ReadinessCheck,
 } from '@homegraph/platform';
 import { environmentSchema, subgraphUrlOverrides } from './environment';
@@ -23,6 +26,9 @@ async function main(): Promise<void> {
   const overrides = subgraphUrlOverrides();
   const { logger, metrics, shutdown } = createServiceKit('router', env);
 
+  const signingKey = await loadSigningKey(env.ROUTER_SIGNING_KEY).catch(() => {
+    throw new ConfigError(['ROUTER_SIGNING_KEY is not a PKCS#8 PEM Ed25519 private key']);
+  });
   const subgraphFetcher = createSubgraphFetcher(env.SUBGRAPH_TIMEOUT_MS, logger);
   shutdown.register('subgraph connections', () => subgraphFetcher.close());
   const supergraph = watchSupergraphFile(env.SUPERGRAPH_PATH, env.SUPERGRAPH_POLL_MS, logger);
@@ -33,9 +39,19 @@ async function main(): Promise<void> {
       new RemoteGraphQLDataSource({
         url: overrides.get(name) ?? url,
         fetcher: subgraphFetcher.fetcher,
-        willSendRequest: ({ request }) => {
+        // Every subgraph request carries a token only that subgraph accepts, valid for seconds.
+        willSendRequest: async ({ request }) => {
           const requestId = currentContext()?.requestId;
           if (requestId) request.http?.headers.set('x-request-id', requestId);
+          const token = await signToken(signingKey, {
+            type: 'internal',
+            issuer: env.ROUTER_TOKEN_ISSUER,
+            audience: name,
+            subject: 'anonymous',
+            ttlSeconds: env.ROUTER_TOKEN_TTL_SECONDS,
+            claims: { roles: [] },
+          });
+          request.http?.headers.set('authorization', `Bearer ${token}`);
           // Subgraph spans join the router's trace.
           const headers = request.http?.headers;
           if (headers)

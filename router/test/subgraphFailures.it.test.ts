@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { freePort } from '../../test/support/localServers';
+import { routerKeys } from '../../test/support/routerKeys';
 import { startService, type ServiceProcess } from '../../test/support/serviceProcess';
 
 interface GraphQLResponse {
@@ -27,6 +28,7 @@ describe('router with a failing subgraph', () => {
 
   const queryThrough = async (subgraphUrl: string): Promise<GraphQLResponse> => {
     const router = await startService('router/dist/main.js', {
+      ROUTER_SIGNING_KEY: (await routerKeys()).ROUTER_SIGNING_KEY,
       SUBGRAPH_LISTINGS_URL: subgraphUrl,
       SUBGRAPH_TIMEOUT_MS: '300',
     });

@@ -4,6 +4,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../test/support/localServers';
+import { routerKeys } from '../../test/support/routerKeys';
 import { eventually, startService, type ServiceProcess } from '../../test/support/serviceProcess';
 
 /** The router swaps in a changed supergraph file without a restart, and refuses a broken one. */
@@ -26,7 +27,11 @@ describe('router supergraph reload', () => {
     dir = await mkdtemp(join(tmpdir(), 'hg-supergraph-'));
     path = join(dir, 'supergraph.graphql');
     await copyFile(join(REPO_ROOT, 'schema/supergraph.graphql'), path);
-    router = await startService('router/dist/main.js', { SUPERGRAPH_PATH: path, SUPERGRAPH_POLL_MS: '100' });
+    router = await startService('router/dist/main.js', {
+      SUPERGRAPH_PATH: path,
+      SUPERGRAPH_POLL_MS: '100',
+      ROUTER_SIGNING_KEY: (await routerKeys()).ROUTER_SIGNING_KEY,
+    });
   });
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { routerKeys } from '../../test/support/routerKeys';
 import { startService } from '../../test/support/serviceProcess';
 
 /**
@@ -28,6 +29,7 @@ describe('router tracing', () => {
   it('exports a server span in the caller trace and stamps logs with its trace id', async () => {
     const { port } = collector.address() as AddressInfo;
     const router = await startService('router/dist/main.js', {
+      ROUTER_SIGNING_KEY: (await routerKeys()).ROUTER_SIGNING_KEY,
       OTEL_ENABLED: 'true',
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'debug',

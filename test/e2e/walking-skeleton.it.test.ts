@@ -1,6 +1,8 @@
 import { seedDemoListings } from '../../subgraphs/listings/src/data/demoListings';
 import { createPrismaClient } from '../../subgraphs/listings/src/data/prisma';
 import { createSubgraphDatabase, type TestDatabase } from '../support/databases';
+import { signToken, loadSigningKey } from '../../platform/src/auth/tokens';
+import { routerKeys } from '../support/routerKeys';
 import { eventually, readyStatus, startService, type ServiceProcess } from '../support/serviceProcess';
 
 interface GraphQLResponse {
@@ -13,6 +15,7 @@ describe('walking skeleton: a query through the router', () => {
   let database: TestDatabase;
   let listings: ServiceProcess;
   let router: ServiceProcess;
+  let keys: Awaited<ReturnType<typeof routerKeys>>;
 
   const query = async (body: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${router.url}/graphql`, {
@@ -24,6 +27,7 @@ describe('walking skeleton: a query through the router', () => {
   };
 
   beforeAll(async () => {
+    keys = await routerKeys();
     database = await createSubgraphDatabase('listings');
     const prisma = createPrismaClient(database.url);
     await seedDemoListings(prisma);
@@ -31,8 +35,12 @@ describe('walking skeleton: a query through the router', () => {
     listings = await startService('subgraphs/listings/dist/main.js', {
       DATABASE_URL: database.url,
       KAFKA_BROKERS: process.env['KAFKA_BROKERS'] as string,
+      ROUTER_PUBLIC_JWKS: keys.ROUTER_PUBLIC_JWKS,
     });
-    router = await startService('router/dist/main.js', { SUBGRAPH_LISTINGS_URL: `${listings.url}/graphql` });
+    router = await startService('router/dist/main.js', {
+      SUBGRAPH_LISTINGS_URL: `${listings.url}/graphql`,
+      ROUTER_SIGNING_KEY: keys.ROUTER_SIGNING_KEY,
+    });
   });
 
   afterAll(async () => {
@@ -68,6 +76,34 @@ describe('walking skeleton: a query through the router', () => {
   it('reports an unknown field as a validation error', async () => {
     const { body } = await query({ query: '{ listings { nope } }' });
     expect(body.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('refuses direct subgraph calls without the router token, or with one made for another subgraph', async () => {
+    const direct = (headers: Record<string, string>) =>
+      fetch(`${listings.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: '{ listings(first: 1) { id } }' }),
+      });
+    const key = await loadSigningKey(keys.ROUTER_SIGNING_KEY);
+    const token = (audience: string, type: 'internal' | 'access') =>
+      signToken(key, { type, issuer: 'homegraph-router', audience, subject: 'anonymous', ttlSeconds: 60 });
+
+    const refused: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer not-a-token' },
+      { authorization: `Bearer ${await token('users', 'internal')}` },
+      { authorization: `Bearer ${await token('listings', 'access')}` },
+    ];
+    for (const headers of refused) {
+      const response = await direct(headers);
+      expect(response.status).toBe(401);
+      const body = (await response.json()) as GraphQLResponse;
+      expect(body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
+    }
+    expect((await direct({ authorization: `Bearer ${await token('listings', 'internal')}` })).status).toBe(
+      200,
+    );
   });
 
   it('exposes Prometheus latency histograms', async () => {

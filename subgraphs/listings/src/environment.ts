@@ -1,7 +1,8 @@
-import { baseEnvironment, commaList, port } from '@homegraph/platform';
+import { baseEnvironment, commaList, internalAuthEnvironment, port } from '@homegraph/platform';
 import { z } from 'zod';
 
 export const environmentSchema = baseEnvironment.extend({
+  ...internalAuthEnvironment.shape,
   PORT: port().default(4003),
   /** Carries the database password: a secret, so it has no default. */
   DATABASE_URL: z.url({ error: 'must be a postgresql:// URL (secret; no default)' }),

@@ -6,6 +6,7 @@ import {
   createHttpServer,
   createKafka,
   createServiceKit,
+  internalTokenAuthenticator,
   kafkaReadiness,
   loadConfig,
   postgresReadiness,
@@ -37,11 +38,21 @@ async function main(): Promise<void> {
   shutdown.register('apollo', () => apollo.stop());
 
   const listings = new ListingRepository(prisma);
+  const authenticate = internalTokenAuthenticator({
+    jwks: env.ROUTER_PUBLIC_JWKS,
+    issuer: env.ROUTER_TOKEN_ISSUER,
+    audience: 'listings',
+  });
   const http = createHttpServer({
     logger,
     metrics,
     readiness: [postgresReadiness(prisma), kafkaCheck],
-    routes: { '/graphql': createGraphQLRoute({ apollo, context: async () => ({ listings }) }) },
+    routes: {
+      '/graphql': createGraphQLRoute({
+        apollo,
+        context: async (req) => ({ listings, caller: await authenticate(req) }),
+      }),
+    },
   });
   shutdown.register('http', () => http.close());
   const address = await http.listen(env.PORT, env.HOST);

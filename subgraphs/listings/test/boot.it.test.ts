@@ -9,6 +9,7 @@ describe('listings subgraph boot', () => {
     expect(output).toContain('DATABASE_URL');
     expect(output).toContain('KAFKA_BROKERS');
     expect(output).toContain('PORT');
+    expect(output).toContain('ROUTER_PUBLIC_JWKS');
     expect(output).not.toContain('listening');
   });
 

@@ -1,4 +1,5 @@
 import { freePort, startThrowawayServers, type ThrowawayServers } from '../../../test/support/localServers';
+import { routerKeys } from '../../../test/support/routerKeys';
 import {
   eventually,
   readyStatus,
@@ -23,6 +24,7 @@ describe('listings /ready against real PostgreSQL and Kafka', () => {
     service = await startService('subgraphs/listings/dist/main.js', {
       DATABASE_URL: `${servers.env['POSTGRES_URL']}/homegraph_listings`,
       KAFKA_BROKERS: servers.env['KAFKA_BROKERS'] as string,
+      ROUTER_PUBLIC_JWKS: (await routerKeys()).ROUTER_PUBLIC_JWKS,
     });
   });
 
