@@ -8,6 +8,12 @@ export const environmentSchema = baseEnvironment.extend({
   ROUTER_SIGNING_KEY: secret(64),
   ROUTER_TOKEN_ISSUER: z.string().default('homegraph-router'),
   /** Lifetime of a subgraph token: one request's worth, with room for clock skew. */
+  /** May carry a password: no default. */
+  REDIS_URL: z.url({ error: 'must be a redis:// URL (no default)' }),
+  /** Requests per minute from one client address, across all router replicas. */
+  RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Namespace of the limit counters in Redis, for routers of different environments sharing one. */
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('ratelimit'),
   ROUTER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(300).default(60),
   SUPERGRAPH_PATH: z.string().default(resolve(__dirname, '../../schema/supergraph.graphql')),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),

@@ -7,7 +7,10 @@ import {
   createErrorFormatter,
   createGraphQLRoute,
   createHttpServer,
+  createRedis,
   createServiceKit,
+  RedisRateLimiter,
+  redisReadiness,
   loadSigningKey,
   signToken,
   currentContext,
@@ -18,6 +21,7 @@ import {
 } from '@homegraph/platform';
 import { environmentSchema, subgraphUrlOverrides } from './environment';
 import { healthUrl, subgraphEndpoints } from './supergraph';
+import { withIpRateLimit } from './rateLimit';
 import { createSubgraphFetcher } from './subgraphFetcher';
 import { watchSupergraphFile } from './supergraphSource';
 
@@ -29,6 +33,11 @@ async function main(): Promise<void> {
   const signingKey = await loadSigningKey(env.ROUTER_SIGNING_KEY).catch(() => {
     throw new ConfigError(['ROUTER_SIGNING_KEY is not a PKCS#8 PEM Ed25519 private key']);
   });
+  const redis = createRedis(env.REDIS_URL);
+  // Connect now, without waiting: ioredis keeps reconnecting, and /ready says when Redis is missing.
+  redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable yet'));
+  shutdown.register('redis', () => void redis.disconnect());
+  const limiter = new RedisRateLimiter(redis, env.RATE_LIMIT_KEY_PREFIX);
   const subgraphFetcher = createSubgraphFetcher(env.SUBGRAPH_TIMEOUT_MS, logger);
   shutdown.register('subgraph connections', () => subgraphFetcher.close());
   const supergraph = watchSupergraphFile(env.SUPERGRAPH_PATH, env.SUPERGRAPH_POLL_MS, logger);
@@ -96,8 +105,15 @@ async function main(): Promise<void> {
   const http = createHttpServer({
     logger,
     metrics,
-    readiness: [subgraphChecks],
-    routes: { '/graphql': createGraphQLRoute({ apollo, context: async () => ({}) }) },
+    readiness: [redisReadiness(redis), subgraphChecks],
+    routes: {
+      '/graphql': withIpRateLimit(
+        createGraphQLRoute({ apollo, context: async () => ({}) }),
+        limiter,
+        { limit: env.RATE_LIMIT_IP_PER_MINUTE, periodMs: 60_000 },
+        logger,
+      ),
+    },
   });
   shutdown.register('http', () => http.close());
   const address = await http.listen(env.PORT, env.HOST);

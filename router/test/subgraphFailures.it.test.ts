@@ -29,6 +29,7 @@ describe('router with a failing subgraph', () => {
   const queryThrough = async (subgraphUrl: string): Promise<GraphQLResponse> => {
     const router = await startService('router/dist/main.js', {
       ROUTER_SIGNING_KEY: (await routerKeys()).ROUTER_SIGNING_KEY,
+      REDIS_URL: process.env['REDIS_URL'] as string,
       SUBGRAPH_LISTINGS_URL: subgraphUrl,
       SUBGRAPH_TIMEOUT_MS: '300',
     });

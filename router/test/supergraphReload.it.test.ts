@@ -31,6 +31,7 @@ describe('router supergraph reload', () => {
       SUPERGRAPH_PATH: path,
       SUPERGRAPH_POLL_MS: '100',
       ROUTER_SIGNING_KEY: (await routerKeys()).ROUTER_SIGNING_KEY,
+      REDIS_URL: process.env['REDIS_URL'] as string,
     });
   });
 

@@ -30,6 +30,7 @@ describe('router tracing', () => {
     const { port } = collector.address() as AddressInfo;
     const router = await startService('router/dist/main.js', {
       ROUTER_SIGNING_KEY: (await routerKeys()).ROUTER_SIGNING_KEY,
+      REDIS_URL: process.env['REDIS_URL'] as string,
       OTEL_ENABLED: 'true',
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'debug',

@@ -40,6 +40,7 @@ describe('walking skeleton: a query through the router', () => {
     router = await startService('router/dist/main.js', {
       SUBGRAPH_LISTINGS_URL: `${listings.url}/graphql`,
       ROUTER_SIGNING_KEY: keys.ROUTER_SIGNING_KEY,
+      REDIS_URL: process.env['REDIS_URL'] as string,
     });
   });
 
