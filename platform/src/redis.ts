@@ -1,8 +1,21 @@
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { ReadinessCheck } from './health';
 
-export function createRedis(url: string): Redis {
-  return new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+/**
+ * A client that reconnects by itself. Connection errors are logged once per distinct message (not at
+ * every reconnect attempt); /ready reports the outage meanwhile.
+ */
+export function createRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  let lastError = '';
+  redis.on('error', (error: Error) => {
+    if (error.message === lastError) return;
+    lastError = error.message;
+    logger.warn({ err: error }, 'redis connection error');
+  });
+  redis.on('ready', () => (lastError = ''));
+  return redis;
 }
 
 export function redisReadiness(redis: Redis): ReadinessCheck {

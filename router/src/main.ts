@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const signingKey = await loadSigningKey(env.ROUTER_SIGNING_KEY).catch(() => {
     throw new ConfigError(['ROUTER_SIGNING_KEY is not a PKCS#8 PEM Ed25519 private key']);
   });
-  const redis = createRedis(env.REDIS_URL);
+  const redis = createRedis(env.REDIS_URL, logger);
   // Connect now, without waiting: ioredis keeps reconnecting, and /ready says when Redis is missing.
   redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable yet'));
   shutdown.register('redis', () => void redis.disconnect());

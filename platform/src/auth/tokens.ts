@@ -57,6 +57,8 @@ export async function generateSigningKey(): Promise<SigningKey & { privatePkcs8:
 export async function loadSigningKey(pkcs8Pem: string): Promise<SigningKey> {
   const privateKey = await importPKCS8(pkcs8Pem, TOKEN_ALGORITHM, { extractable: true });
   const { d: _private, ...publicJwk } = await exportJWK(privateKey);
+  // jose imports any PKCS#8 key here and only fails when signing: refuse other key types at load.
+  if (publicJwk.kty !== 'OKP' || publicJwk.crv !== 'Ed25519') throw new Error('not an Ed25519 private key');
   const kid = await calculateJwkThumbprint(publicJwk);
   return { kid, privateKey, publicJwk: { ...publicJwk, kid, alg: TOKEN_ALGORITHM, use: 'sig' } };
 }
