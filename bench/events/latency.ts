@@ -12,7 +12,6 @@ import type { Consumer } from 'kafkajs';
 import { Pool, type PoolClient } from 'pg';
 import {
   ConsumerRuntime,
-  createOutboxProducer,
   HEADERS,
   OutboxRelay,
   OutboxWriter,
@@ -20,6 +19,7 @@ import {
   type EventEnvelope,
   type IdempotencyStore,
 } from '@homegraph/platform/dist/events';
+import { createIdempotentProducer } from '@homegraph/platform/dist/kafka';
 import {
   benchContracts,
   benchKafka,
@@ -166,14 +166,18 @@ async function main(): Promise<void> {
     const pool = instrumentPool(database.pool, timings, classifySql);
 
     // Relay, with its producer reporting when each event was handed over and acknowledged.
-    const producer = instrumentProducer(createOutboxProducer(kafka), timings, (batch, sentAt, ackedAt) => {
-      for (const { messages } of batch.topicMessages ?? []) {
-        for (const message of messages) {
-          const trace = traces.get(String(message.headers?.[HEADERS.eventId] ?? ''));
-          if (trace) Object.assign(trace, { relaySentAt: sentAt, relayAckedAt: ackedAt });
+    const producer = instrumentProducer(
+      createIdempotentProducer(kafka),
+      timings,
+      (batch, sentAt, ackedAt) => {
+        for (const { messages } of batch.topicMessages ?? []) {
+          for (const message of messages) {
+            const trace = traces.get(String(message.headers?.[HEADERS.eventId] ?? ''));
+            if (trace) Object.assign(trace, { relaySentAt: sentAt, relayAckedAt: ackedAt });
+          }
         }
-      }
-    });
+      },
+    );
     await producer.connect();
     cleanup.add('disconnect relay producer', () => producer.disconnect());
     const relay = new OutboxRelay({ pool, producer, logger, name: `bench-${id}` });

@@ -12,12 +12,8 @@ import { performance } from 'node:perf_hooks';
 import type { Kafka, Message } from 'kafkajs';
 import { Pool } from 'pg';
 import { Registry, type Counter } from 'prom-client';
-import {
-  createOutboxProducer,
-  OutboxRelay,
-  OutboxWriter,
-  type NewEvent,
-} from '@homegraph/platform/dist/events';
+import { OutboxRelay, OutboxWriter, type NewEvent } from '@homegraph/platform/dist/events';
+import { createIdempotentProducer } from '@homegraph/platform/dist/kafka';
 import {
   benchContracts,
   benchKafka,
@@ -173,7 +169,7 @@ async function main(): Promise<void> {
     const registry = new Registry();
     const relayPool = new Pool({ connectionString: database.url, max: 2 });
     cleanup.add('end relay pool', () => relayPool.end());
-    const producer = instrumentProducer(createOutboxProducer(kafka), timings);
+    const producer = instrumentProducer(createIdempotentProducer(kafka), timings);
     await producer.connect();
     cleanup.add('disconnect relay producer', () => producer.disconnect());
     const relay = new OutboxRelay({

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ReadinessCheck } from './health';
 
@@ -40,6 +40,15 @@ export function createKafka({
     logCreator: kafkaLogCreator(logger),
   };
   return new Kafka(config);
+}
+
+/**
+ * The producer every platform path uses (outbox relays, retries, dead letters, replays): idempotent,
+ * one request in flight so retries can't reorder, and never asking the broker to create a topic.
+ * Send with `acks: -1`.
+ */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Admin, Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'k
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ReadinessCheck } from '../health';
+import { createIdempotentProducer } from '../kafka';
 import { LATENCY_BUCKETS } from '../metrics';
 import { EventContractError, type EventCatalog, type EventContract, type PayloadOf } from './contracts';
 import { envelopeSchema, HEADERS, type EventEnvelope } from './envelope';
@@ -186,11 +187,7 @@ export class ConsumerRuntime<Tx> {
     };
     this.main = options.kafka.consumer({ groupId: options.group, ...common });
     this.retry = options.kafka.consumer({ groupId: `${options.group}.retry`, ...common });
-    this.producer = options.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    this.producer = createIdempotentProducer(options.kafka);
     if (options.registry) this.metrics = this.registerMetrics(options.registry);
     for (const [name, consumer] of [
       ['main', this.main],

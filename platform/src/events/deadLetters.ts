@@ -1,4 +1,5 @@
 import type { Admin, IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
+import { createIdempotentProducer } from '../kafka';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { HEADERS } from './envelope';
@@ -181,11 +182,7 @@ export class DeadLetters {
         [HEADERS.replayedAt]: new Date(now).toISOString(),
       },
     }));
-    const producer = this.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
+    const producer = createIdempotentProducer(this.kafka);
     await producer.connect();
     try {
       for (let start = 0; start < messages.length; start += REPLAY_CHUNK) {

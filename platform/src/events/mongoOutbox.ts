@@ -1,10 +1,8 @@
-import { context, propagation } from '@opentelemetry/api';
 import type { Producer } from 'kafkajs';
 import type { Collection, Db, Document } from 'mongodb';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { EventCatalog } from './contracts';
-import { HEADERS } from './envelope';
 import { OutboxWriter, type NewEvent } from './outbox';
 
 /** The array field of a document that holds its events until the relay has published them. */
@@ -33,23 +31,13 @@ export class MongoOutboxWriter {
   }
 
   entries(...events: NewEvent[]): MongoOutboxEntry[] {
-    const traceHeaders: Record<string, string> = {};
-    propagation.inject(context.active(), traceHeaders);
-    return events.map((event) => {
-      const { envelope, topic } = this.envelopes.toEnvelope(event);
-      return {
-        eventId: envelope.eventId,
-        topic,
-        key: envelope.aggregate.id,
-        value: JSON.stringify(envelope),
-        headers: {
-          ...traceHeaders,
-          [HEADERS.eventId]: envelope.eventId,
-          [HEADERS.eventType]: envelope.type,
-          [HEADERS.eventVersion]: String(envelope.version),
-        },
-      };
-    });
+    return this.envelopes.records(...events).map(({ envelope, topic, key, value, headers }) => ({
+      eventId: envelope.eventId,
+      topic,
+      key,
+      value,
+      headers,
+    }));
   }
 
   /** The update fragment to merge into the caller's single-document update. Validates every payload. */
@@ -74,7 +62,7 @@ export interface MongoOutboxRelayOptions {
  * document), then removes exactly the published entries with `$pullAll` (entries pushed meanwhile stay).
  * One relay per name is active at a time through a lease document renewed on every round.
  * At least once, like the PostgreSQL relay: a crash between send and removal republishes. Give it the
- * producer of `createOutboxProducer`.
+ * producer of `createIdempotentProducer`.
  */
 export class MongoOutboxRelay {
   private running = false;

@@ -1,5 +1,5 @@
 import { context, propagation } from '@opentelemetry/api';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -21,6 +21,14 @@ export type SqlExecutor =
 async function execute(executor: SqlExecutor, sql: string, values: unknown[]): Promise<void> {
   if ('$executeRawUnsafe' in executor) await executor.$executeRawUnsafe(sql, ...values);
   else await executor.query(sql, values);
+}
+
+export interface OutboxRecord {
+  envelope: EventEnvelope;
+  topic: string;
+  key: string;
+  value: string;
+  headers: Record<string, string>;
 }
 
 export interface NewEvent {
@@ -64,29 +72,39 @@ export class OutboxWriter {
     };
   }
 
-  async publish(tx: SqlExecutor, ...events: NewEvent[]): Promise<EventEnvelope[]> {
-    if (!events.length) return [];
+  /**
+   * Validated envelopes with the Kafka records that will carry them: keyed by aggregate id, with the
+   * event headers and the W3C trace context of the caller. Both outboxes store exactly these.
+   */
+  records(...events: NewEvent[]): OutboxRecord[] {
     const traceHeaders: Record<string, string> = {};
     propagation.inject(context.active(), traceHeaders);
+    return events.map((event) => {
+      const { envelope, topic } = this.toEnvelope(event);
+      return {
+        envelope,
+        topic,
+        key: envelope.aggregate.id,
+        value: JSON.stringify(envelope),
+        headers: {
+          ...traceHeaders,
+          [HEADERS.eventId]: envelope.eventId,
+          [HEADERS.eventType]: envelope.type,
+          [HEADERS.eventVersion]: String(envelope.version),
+        },
+      };
+    });
+  }
+
+  async publish(tx: SqlExecutor, ...events: NewEvent[]): Promise<EventEnvelope[]> {
+    if (!events.length) return [];
+    const records = this.records(...events);
     const values: unknown[] = [];
     const rows: string[] = [];
-    const envelopes = events.map((event) => this.toEnvelope(event));
-    envelopes.forEach(({ envelope, topic }, index) => {
-      const headers = {
-        ...traceHeaders,
-        [HEADERS.eventId]: envelope.eventId,
-        [HEADERS.eventType]: envelope.type,
-        [HEADERS.eventVersion]: String(envelope.version),
-      };
+    records.forEach(({ envelope, topic, key, value, headers }, index) => {
       const base = index * 5;
       rows.push(`($${base + 1}::uuid, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}::jsonb)`);
-      values.push(
-        envelope.eventId,
-        topic,
-        envelope.aggregate.id,
-        JSON.stringify(envelope),
-        JSON.stringify(headers),
-      );
+      values.push(envelope.eventId, topic, key, value, JSON.stringify(headers));
     });
     await execute(
       tx,
@@ -95,7 +113,7 @@ export class OutboxWriter {
     );
     // Delivered at commit, never for a rolled-back transaction: wakes the relay at once.
     await execute(tx, `SELECT pg_notify('${NOTIFY_CHANNEL}', '')`, []);
-    return envelopes.map(({ envelope }) => envelope);
+    return records.map(({ envelope }) => envelope);
   }
 }
 
@@ -177,6 +195,8 @@ export class OutboxRelay {
 
   private registerMetrics(registry: Registry): Counter<'relay'> {
     const { pool, name } = this.options;
+    // Both gauges come from one query per scrape: the backlog gauge (registered, so collected, first)
+    // reads the table and sets the age gauge too.
     const stats = async () => {
       const { rows } = await pool.query<{ backlog: string; oldest: number | null }>(
         `SELECT count(*) AS backlog, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest
@@ -184,24 +204,24 @@ export class OutboxRelay {
       );
       return { backlog: Number(rows[0]?.backlog ?? 0), oldest: rows[0]?.oldest ?? 0 };
     };
+    const oldest = new Gauge({
+      name: 'outbox_oldest_unpublished_age_seconds',
+      help: 'Age of the oldest outbox event not yet published',
+      labelNames: ['relay'],
+      registers: [],
+    });
     new Gauge({
       name: 'outbox_backlog_events',
       help: 'Outbox events not yet published to Kafka',
       labelNames: ['relay'],
       registers: [registry],
       async collect() {
-        this.set({ relay: name }, (await stats()).backlog);
+        const current = await stats();
+        this.set({ relay: name }, current.backlog);
+        oldest.set({ relay: name }, current.oldest);
       },
     });
-    new Gauge({
-      name: 'outbox_oldest_unpublished_age_seconds',
-      help: 'Age of the oldest outbox event not yet published',
-      labelNames: ['relay'],
-      registers: [registry],
-      async collect() {
-        this.set({ relay: name }, (await stats()).oldest);
-      },
-    });
+    registry.registerMetric(oldest);
     return new Counter({
       name: 'outbox_published_events_total',
       help: 'Outbox events published to Kafka',
@@ -330,9 +350,4 @@ export class OutboxRelay {
       this.wake = done;
     });
   }
-}
-
-/** The idempotent, acks=all producer the relay needs. Auto-creation stays off: topics come from the catalog. */
-export function createOutboxProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
 }

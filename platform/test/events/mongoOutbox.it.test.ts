@@ -1,7 +1,7 @@
 import { MongoClient, type Db } from 'mongodb';
 import { EventContractError } from '../../src/events/contracts';
 import { MONGO_OUTBOX_FIELD, MongoOutboxRelay, MongoOutboxWriter } from '../../src/events/mongoOutbox';
-import { createOutboxProducer } from '../../src/events/outbox';
+import { createIdempotentProducer } from '../../src/kafka';
 import {
   provisionTestTopics,
   readTopic,
@@ -63,7 +63,7 @@ describe('MongoDB outbox', () => {
 
     const relays = await Promise.all(
       [1, 2].map(async () => {
-        const producer = createOutboxProducer(kafka);
+        const producer = createIdempotentProducer(kafka);
         await producer.connect();
         const relay = new MongoOutboxRelay({
           db,

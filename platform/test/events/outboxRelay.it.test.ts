@@ -6,7 +6,8 @@ import type { PoolClient } from 'pg';
 import { Registry } from 'prom-client';
 import { ConsumerRuntime } from '../../src/events/consumer';
 import { PgIdempotencyStore } from '../../src/events/idempotency';
-import { createOutboxProducer, OutboxRelay, OutboxWriter } from '../../src/events/outbox';
+import { createIdempotentProducer } from '../../src/kafka';
+import { OutboxRelay, OutboxWriter } from '../../src/events/outbox';
 import { freePort, startThrowawayServers, type ThrowawayServers } from '../../../test/support/localServers';
 import {
   createEventDatabase,
@@ -89,7 +90,7 @@ describe('outbox relay on a real broker and database', () => {
     await writeEvents(database, writer, aggregates, 0, 40);
 
     const registry = new Registry();
-    const producer = createOutboxProducer(kafka);
+    const producer = createIdempotentProducer(kafka);
     await producer.connect();
     const relay = new OutboxRelay({
       pool: database.pool,
@@ -128,7 +129,7 @@ describe('outbox relay on a real broker and database', () => {
     const name = uniqueName('shared');
     const replicas = await Promise.all(
       [1, 2, 3].map(async () => {
-        const producer = createOutboxProducer(kafka);
+        const producer = createIdempotentProducer(kafka);
         await producer.connect();
         const relay = new OutboxRelay({
           pool: database.pool,
@@ -189,7 +190,7 @@ describe('outbox relay on a real broker and database', () => {
       propagation.disable();
       context.disable();
     }
-    const producer = createOutboxProducer(kafka);
+    const producer = createIdempotentProducer(kafka);
     await producer.connect();
     const relay = new OutboxRelay({
       pool: database.pool,
@@ -228,7 +229,7 @@ describe('outbox relay on a real broker and database', () => {
       await provisionTestTopics(outageKafka, topic, group, [200]);
       const { catalog } = testContracts(topic);
       const writer = new OutboxWriter(catalog, 'tests');
-      const producer = createOutboxProducer(outageKafka);
+      const producer = createIdempotentProducer(outageKafka);
       await producer.connect();
       const relay = new OutboxRelay({
         pool: database.pool,
