@@ -1,31 +1,27 @@
-import { randomUUID } from 'node:crypto';
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import pino from 'pino';
+import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
 import { applyMigrations } from '../src/postgres';
 
-const serverUrl = process.env['POSTGRES_URL'] as string;
 const logger = pino({ level: 'silent' });
 
 describe('applyMigrations (real PostgreSQL)', () => {
-  const database = `hg_migrations_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const databaseUrl = `${serverUrl}/${database}`;
-  let admin: Client;
+  let database: TestDatabase;
+  let databaseUrl: string;
   let dir: string;
 
   beforeAll(async () => {
-    admin = new Client({ connectionString: `${serverUrl}/postgres` });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
+    database = await createTestDatabase('hg_migrations');
+    databaseUrl = database.url;
     dir = await mkdtemp(join(tmpdir(), 'hg-migrations-'));
     await cp(join(__dirname, '../../subgraphs/listings/prisma/migrations'), dir, { recursive: true });
   });
 
   afterAll(async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await database?.drop();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,9 +1,10 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import pino from 'pino';
 import { z } from 'zod';
 import { defineEvent, EventCatalog } from '../../src/events/contracts';
+import { createTestDatabase } from '../../../test/support/databases';
 import { EVENT_TABLES_SQL } from '../../src/events/tables';
 import { plannedTopics, provisionTopics, type TopicCatalog } from '../../src/events/topics';
 
@@ -48,27 +49,18 @@ export interface EventDatabase {
 
 /** A fresh database with the event tables and an `effects` table handlers write to. */
 export async function createEventDatabase(): Promise<EventDatabase> {
-  const server = requireEnv('POSTGRES_URL');
-  const name = `hg_events_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new Client({ connectionString: `${server}/postgres` });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = `${server}/${name}`;
-  const pool = new Pool({ connectionString: url, max: 20 });
+  const database = await createTestDatabase('hg_events');
+  const pool = new Pool({ connectionString: database.url, max: 20 });
   await pool.query(EVENT_TABLES_SQL);
   await pool.query(`CREATE TABLE effects (
     id BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL, aggregate_id TEXT NOT NULL, sequence INT NOT NULL,
     handled_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp())`);
   return {
-    url,
+    url: database.url,
     pool,
     drop: async () => {
       await pool.end();
-      const client = new Client({ connectionString: `${server}/postgres` });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
+      await database.drop();
     },
   };
 }
