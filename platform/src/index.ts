@@ -17,3 +17,5 @@ export * from './events';
 export * from './rateLimit';
 export * from './auth/tokens';
 export * from './auth/internal';
+export * from './authorization';
+export * from './subgraphServer';

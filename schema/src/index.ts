@@ -1,9 +1,26 @@
 import { EventCatalog, type EventContract } from '@homegraph/platform';
 import { listingCreated, listingPriceChanged, listingStatusChanged, listingUpdated } from './listings';
 import { moderationDecisionMade } from './moderation';
+import {
+  invitationCreated,
+  invitationDeclined,
+  memberJoined,
+  memberRemoved,
+  organizationCreated,
+} from './orgs';
+import {
+  emailVerificationRequested,
+  emailVerified,
+  passwordChanged,
+  passwordResetRequested,
+  sessionsRevoked,
+  userRegistered,
+} from './users';
 
 export * from './listings';
 export * from './moderation';
+export * from './orgs';
+export * from './users';
 
 /** Every event contract of the platform; `npm run schema:generate` writes each one's JSON Schema. */
 export const ALL_CONTRACTS: readonly EventContract[] = [
@@ -12,6 +29,17 @@ export const ALL_CONTRACTS: readonly EventContract[] = [
   listingStatusChanged,
   listingPriceChanged,
   moderationDecisionMade,
+  userRegistered,
+  emailVerificationRequested,
+  emailVerified,
+  passwordResetRequested,
+  passwordChanged,
+  sessionsRevoked,
+  organizationCreated,
+  invitationCreated,
+  invitationDeclined,
+  memberJoined,
+  memberRemoved,
 ];
 
 export const eventCatalog = (): EventCatalog => new EventCatalog(ALL_CONTRACTS);
