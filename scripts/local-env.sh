@@ -15,3 +15,5 @@ if [[ -f "$secrets_file" ]]; then
 fi
 export NODE_ENV="${NODE_ENV:-development}"
 export LISTINGS_DATABASE_URL="$POSTGRES_URL/homegraph_listings"
+export USERS_DATABASE_URL="$POSTGRES_URL/homegraph_users"
+export ORGS_DATABASE_URL="$POSTGRES_URL/homegraph_orgs"

@@ -12,12 +12,16 @@ source "$ROOT/infra/local/lib.sh"
 source "$ROOT/scripts/local-env.sh"
 
 ROUTER_PORT="${ROUTER_PORT:-4000}"
+USERS_PORT="${USERS_PORT:-4001}"
+ORGS_PORT="${ORGS_PORT:-4002}"
 LISTINGS_PORT="${LISTINGS_PORT:-4003}"
 
 # name | port | entry point | extra environment
 SERVICES=(
+  "users|$USERS_PORT|subgraphs/users/dist/main.js|DATABASE_URL=$USERS_DATABASE_URL"
+  "orgs|$ORGS_PORT|subgraphs/orgs/dist/main.js|DATABASE_URL=$ORGS_DATABASE_URL"
   "listings|$LISTINGS_PORT|subgraphs/listings/dist/main.js|DATABASE_URL=$LISTINGS_DATABASE_URL"
-  "router|$ROUTER_PORT|router/dist/main.js|SUBGRAPH_LISTINGS_URL=http://127.0.0.1:$LISTINGS_PORT/graphql"
+  "router|$ROUTER_PORT|router/dist/main.js|SUBGRAPH_USERS_URL=http://127.0.0.1:$USERS_PORT/graphql SUBGRAPH_ORGS_URL=http://127.0.0.1:$ORGS_PORT/graphql SUBGRAPH_LISTINGS_URL=http://127.0.0.1:$LISTINGS_PORT/graphql USERS_JWKS_URL=http://127.0.0.1:$USERS_PORT/.well-known/jwks.json"
 )
 
 ready() { curl -fsS "http://127.0.0.1:$1/ready" >/dev/null 2>&1; }

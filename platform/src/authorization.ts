@@ -22,17 +22,23 @@ export const authenticated: IRule = rule({ cache: 'contextual' })(
     isSignedIn(caller) || new AppError('UNAUTHENTICATED', 'sign in to do this'),
 );
 
-/** A shield rule: the signed-in caller holds one of `roles`. */
+const roleRules = new Map<string, IRule>();
+
+/** A shield rule: the signed-in caller holds one of `roles`. One instance per role set, as shield requires. */
 export function hasRole(...roles: Role[]): IRule {
-  return rule(`hasRole:${roles.join(',')}`, { cache: 'contextual' })(
-    (_parent, _args, { caller }: WithCaller) => {
+  const name = `hasRole:${[...roles].sort().join(',')}`;
+  let roleRule = roleRules.get(name);
+  if (!roleRule) {
+    roleRule = rule(name, { cache: 'contextual' })((_parent, _args, { caller }: WithCaller) => {
       if (!isSignedIn(caller)) return new AppError('UNAUTHENTICATED', 'sign in to do this');
       return (
         roles.some((role) => caller.roles.includes(role)) ||
         new AppError('FORBIDDEN', `requires one of the roles ${roles.join(', ')}`)
       );
-    },
-  );
+    });
+    roleRules.set(name, roleRule);
+  }
+  return roleRule;
 }
 
 /** Fields every federated subgraph serves to the router, whoever the caller. */
@@ -56,3 +62,6 @@ export function protectSchema(schema: GraphQLSchema, rules: IRules): GraphQLSche
   });
   return applyMiddleware(schema, permissions);
 }
+
+/** The rule combinators services write their permissions with. */
+export { allow, and, deny, not, or, rule, type IRules } from 'graphql-shield';

@@ -7,3 +7,4 @@ export * from './outbox';
 export * from './topics';
 export * from './tables';
 export * from './mongoOutbox';
+export * from './relayService';

@@ -159,6 +159,7 @@ function lockKey(name: string): string {
  */
 export class OutboxRelay {
   private running = false;
+  private producerConnected = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private active = false;
@@ -321,6 +322,11 @@ export class OutboxRelay {
   }
 
   private async send(rows: OutboxRow[]): Promise<void> {
+    // Connecting here, inside the retry loop, lets a service start while Kafka is down.
+    if (!this.producerConnected) {
+      await this.options.producer.connect();
+      this.producerConnected = true;
+    }
     const byTopic = new Map<string, OutboxRow[]>();
     for (const row of rows) {
       const topicRows = byTopic.get(row.topic);

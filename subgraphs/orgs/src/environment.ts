@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 export const environmentSchema = baseEnvironment.extend({
   ...internalAuthEnvironment.shape,
-  PORT: port().default(4004),
+  PORT: port().default(4002),
   /** Carries the database password: a secret, so it has no default. */
   DATABASE_URL: z.url({ error: 'must be a postgresql:// URL (secret; no default)' }),
   KAFKA_BROKERS: commaList(),
