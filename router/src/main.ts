@@ -1,4 +1,5 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { Supergraph } from '@apollo/federation-internals';
 import { context, propagation } from '@opentelemetry/api';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -12,32 +13,55 @@ import {
   RedisRateLimiter,
   redisReadiness,
   loadSigningKey,
-  signToken,
   currentContext,
   loadConfig,
   runMain,
   ConfigError,
   type ReadinessCheck,
 } from '@homegraph/platform';
+import { readFile } from 'node:fs/promises';
+import { createAccessTokenVerifier } from './accessTokens';
+import { redisPersistedQueryCache } from './apqCache';
+import { callerOf, withCallerGate, type RouterContext } from './caller';
+import { trustedProxySet } from './clientAddress';
+import { withCors } from './cors';
 import { environmentSchema, subgraphUrlOverrides } from './environment';
+import { createInternalTokenSigner } from './internalTokens';
+import { createRouterMetrics, instrumentedFetcher, operationMetricsPlugin } from './metrics';
+import { loadPartners } from './partners';
+import { requestGuardPlugin } from './requestGuard';
 import { healthUrl, subgraphEndpoints } from './supergraph';
-import { withIpRateLimit } from './rateLimit';
 import { createSubgraphFetcher } from './subgraphFetcher';
 import { watchSupergraphFile } from './supergraphSource';
+
+/** Where the embedded Apollo Sandbox (development only) sends its requests from. */
+const SANDBOX_ORIGIN = 'https://sandbox.embed.apollographql.com';
 
 async function main(): Promise<void> {
   const env = loadConfig(environmentSchema);
   const overrides = subgraphUrlOverrides();
   const { logger, metrics, shutdown } = createServiceKit('router', env);
+  const development = env.NODE_ENV !== 'production';
 
   const signingKey = await loadSigningKey(env.ROUTER_SIGNING_KEY).catch(() => {
     throw new ConfigError(['ROUTER_SIGNING_KEY is not a PKCS#8 PEM Ed25519 private key']);
   });
+  // Partner safelists are checked against the supergraph served at start: a broken one stops the boot.
+  const apiSchema = Supergraph.build(await readFile(env.SUPERGRAPH_PATH, 'utf8'))
+    .apiSchema()
+    .toGraphQLJSSchema();
+  const partners = await loadPartners(env.PARTNER_CLIENTS, env.PERSISTED_OPERATIONS_DIR, apiSchema);
+
   const redis = createRedis(env.REDIS_URL, logger);
   // Connect now, without waiting: ioredis keeps reconnecting, and /ready says when Redis is missing.
   redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'redis not reachable yet'));
   shutdown.register('redis', () => void redis.disconnect());
   const limiter = new RedisRateLimiter(redis, env.RATE_LIMIT_KEY_PREFIX);
+  const routerMetrics = createRouterMetrics(metrics);
+  const signInternalToken = createInternalTokenSigner(signingKey, {
+    issuer: env.ROUTER_TOKEN_ISSUER,
+    ttlSeconds: env.ROUTER_TOKEN_TTL_SECONDS,
+  });
   const subgraphFetcher = createSubgraphFetcher(env.SUBGRAPH_TIMEOUT_MS, logger);
   shutdown.register('subgraph connections', () => subgraphFetcher.close());
   const supergraph = watchSupergraphFile(env.SUPERGRAPH_PATH, env.SUPERGRAPH_POLL_MS, logger);
@@ -45,21 +69,19 @@ async function main(): Promise<void> {
     supergraphSdl: supergraph.hook,
     logger: logger.child({ component: 'gateway' }),
     buildService: ({ name, url }) =>
-      new RemoteGraphQLDataSource({
+      new RemoteGraphQLDataSource<RouterContext>({
         url: overrides.get(name) ?? url,
-        fetcher: subgraphFetcher.fetcher,
-        // Every subgraph request carries a token only that subgraph accepts, valid for seconds.
-        willSendRequest: async ({ request }) => {
+        fetcher: instrumentedFetcher(subgraphFetcher.fetcher, name, routerMetrics),
+        // Every subgraph request carries a token only that subgraph accepts, valid for seconds, saying
+        // which user (if any) the router verified.
+        willSendRequest: async ({ request, context: requestContext }) => {
           const requestId = currentContext()?.requestId;
           if (requestId) request.http?.headers.set('x-request-id', requestId);
-          const token = await signToken(signingKey, {
-            type: 'internal',
-            issuer: env.ROUTER_TOKEN_ISSUER,
-            audience: name,
-            subject: 'anonymous',
-            ttlSeconds: env.ROUTER_TOKEN_TTL_SECONDS,
-            claims: { roles: [] },
-          });
+          const user = (requestContext as Partial<RouterContext>).caller?.user;
+          const token = await signInternalToken(
+            name,
+            user ? { subject: user.id, roles: user.roles } : { subject: 'anonymous', roles: [] },
+          );
           request.http?.headers.set('authorization', `Bearer ${token}`);
           // Subgraph spans join the router's trace.
           const headers = request.http?.headers;
@@ -71,12 +93,30 @@ async function main(): Promise<void> {
       }),
   });
 
-  const development = env.NODE_ENV !== 'production';
-  const apollo = new ApolloServer({
+  const apollo = new ApolloServer<RouterContext>({
     gateway,
     formatError: createErrorFormatter(logger),
     introspection: development,
+    // Refuses GETs and simple-content-type POSTs without a preflight-forcing header.
+    csrfPrevention: true,
+    persistedQueries: {
+      cache: redisPersistedQueryCache(redis, env.APQ_KEY_PREFIX, env.APQ_TTL_SECONDS, logger),
+      ttl: env.APQ_TTL_SECONDS,
+    },
+    // The guard refuses over-long operations before parsing; this bounds the parse of an APQ entry too.
+    parseOptions: { maxTokens: env.MAX_QUERY_TOKENS },
     plugins: [
+      requestGuardPlugin(
+        {
+          depth: env.MAX_QUERY_DEPTH,
+          aliases: env.MAX_QUERY_ALIASES,
+          cost: env.MAX_QUERY_COST,
+          tokens: env.MAX_QUERY_TOKENS,
+          directives: env.MAX_QUERY_DIRECTIVES,
+        },
+        logger,
+      ),
+      operationMetricsPlugin(routerMetrics),
       development
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
         : ApolloServerPluginLandingPageDisabled(),
@@ -102,17 +142,33 @@ async function main(): Promise<void> {
       if (failures.length) throw new Error(failures.sort().join('; '));
     },
   };
+  const graphql = withCallerGate(
+    createGraphQLRoute<RouterContext>({ apollo, context: async (req) => ({ caller: callerOf(req) }) }),
+    {
+      limiter,
+      limitsPerMinute: {
+        ip: env.RATE_LIMIT_IP_PER_MINUTE,
+        user: env.RATE_LIMIT_USER_PER_MINUTE,
+        partner: env.RATE_LIMIT_PARTNER_PER_MINUTE,
+      },
+      trustedProxies: trustedProxySet(env.TRUSTED_PROXIES),
+      verifyAccessToken: createAccessTokenVerifier({
+        jwksUrl: env.USERS_JWKS_URL,
+        issuer: env.ACCESS_TOKEN_ISSUER,
+        audience: env.ACCESS_TOKEN_AUDIENCE,
+        cooldownMs: env.USERS_JWKS_COOLDOWN_MS,
+        maxAgeMs: env.USERS_JWKS_MAX_AGE_MS,
+      }),
+      partners,
+      logger,
+    },
+  );
   const http = createHttpServer({
     logger,
     metrics,
     readiness: [redisReadiness(redis), subgraphChecks],
     routes: {
-      '/graphql': withIpRateLimit(
-        createGraphQLRoute({ apollo, context: async () => ({}) }),
-        limiter,
-        { limit: env.RATE_LIMIT_IP_PER_MINUTE, periodMs: 60_000 },
-        logger,
-      ),
+      '/graphql': withCors(graphql, development ? [...env.CORS_ORIGINS, SANDBOX_ORIGIN] : env.CORS_ORIGINS),
     },
   });
   shutdown.register('http', () => http.close());

@@ -1,44 +1,36 @@
-import {
-  ERROR_CODES,
-  sendJson,
-  type Logger,
-  type RateLimitRule,
-  type RedisRateLimiter,
-  type RouteHandler,
-} from '@homegraph/platform';
+import type { Logger, RateLimitRule, RedisRateLimiter } from '@homegraph/platform';
+import type { ServerResponse } from 'node:http';
+import { sendGraphQLError } from './httpErrors';
+
+export const perMinute = (limit: number): RateLimitRule => ({ limit, periodMs: 60_000 });
 
 /**
- * Refuses a caller past its limit with 429, `Retry-After` and the RATE_LIMITED code, before any work is
- * done. Limits live in Redis so every router replica counts together. When Redis can't be reached the
- * request goes through (logged): the limiter protects the API and must not take it down; /ready reports
- * Redis as failing meanwhile.
+ * Counts one request against `key` and, past the limit, answers 429 with `Retry-After` and the
+ * RATE_LIMITED code; returns whether the request may go on. Limits live in Redis so every router
+ * replica counts together. When Redis can't be reached the request goes through (logged): the limiter
+ * protects the API and must not take it down; /ready reports Redis as failing meanwhile.
  */
-export function withIpRateLimit(
-  handler: RouteHandler,
+export async function admitWithinLimit(
   limiter: RedisRateLimiter,
+  key: string,
   rule: RateLimitRule,
+  res: ServerResponse,
   logger: Logger,
-): RouteHandler {
-  return async (req, res) => {
-    const ip = req.socket.remoteAddress ?? 'unknown';
-    const decision = await limiter.consume(`ip:${ip}`, rule).catch((error: unknown) => {
-      logger.warn({ err: error }, 'rate limiter unavailable; letting the request through');
-      return undefined;
-    });
-    if (decision && !decision.allowed) {
-      const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      res.setHeader('retry-after', String(retryAfterSeconds));
-      sendJson(res, ERROR_CODES.RATE_LIMITED.httpStatus, {
-        errors: [
-          {
-            message: `Too many requests; retry in ${retryAfterSeconds} s.`,
-            extensions: { code: 'RATE_LIMITED', retryAfterSeconds },
-          },
-        ],
-      });
-      return;
-    }
-    if (decision) res.setHeader('ratelimit-remaining', String(decision.remaining));
-    await handler(req, res);
-  };
+): Promise<boolean> {
+  const decision = await limiter.consume(key, rule).catch((error: unknown) => {
+    logger.warn({ err: error }, 'rate limiter unavailable; letting the request through');
+    return undefined;
+  });
+  if (!decision) return true;
+  if (decision.allowed) {
+    res.setHeader('ratelimit-remaining', String(decision.remaining));
+    return true;
+  }
+  const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  logger.info({ limitKey: key.split(':', 1)[0], retryAfterSeconds }, 'rate limited');
+  res.setHeader('retry-after', String(retryAfterSeconds));
+  sendGraphQLError(res, 'RATE_LIMITED', `Too many requests; retry in ${retryAfterSeconds} s.`, {
+    retryAfterSeconds,
+  });
+  return false;
 }
