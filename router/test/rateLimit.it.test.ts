@@ -5,7 +5,14 @@ import { sha256Hex } from '../src/partners';
 import { REPO_ROOT } from '../../test/support/localServers';
 import { routerKeys } from '../../test/support/routerKeys';
 import { startService, type ServiceProcess } from '../../test/support/serviceProcess';
-import { accessToken, codeOf, startRouterUnderTest, type Reply, type RouterUnderTest } from './routerHarness';
+import {
+  accessToken,
+  codeOf,
+  redisConnected,
+  startRouterUnderTest,
+  type Reply,
+  type RouterUnderTest,
+} from './routerHarness';
 
 /** Limits per client address are counted in Redis and refused with RATE_LIMITED and Retry-After. */
 describe('router rate limits', () => {
@@ -18,6 +25,7 @@ describe('router rate limits', () => {
       RATE_LIMIT_IP_PER_MINUTE: '3',
       RATE_LIMIT_KEY_PREFIX: `test-${randomUUID()}`,
     });
+    await redisConnected(router);
   });
 
   afterAll(async () => {

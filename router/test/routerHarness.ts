@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { internalTokenAuthenticator, type CallerIdentity } from '../../platform/src/auth/internal';
 import { generateSigningKey, jwksOf, signToken, type SigningKey } from '../../platform/src/auth/tokens';
 import { routerKeys } from '../../test/support/routerKeys';
-import { startService, type ServiceProcess } from '../../test/support/serviceProcess';
+import { eventually, startService, type ServiceProcess } from '../../test/support/serviceProcess';
 
 export interface GraphQLBody {
   data?: Record<string, unknown> | null;
@@ -68,6 +68,10 @@ export async function startStubSubgraph(routerPublicJwks: string): Promise<StubS
   });
   const stub: StubSubgraph = { url: '', identities: [], requests: 0, close: async () => undefined };
   const server = createServer((req, res) => {
+    if (req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
     void (async () => {
       stub.requests++;
       const { query } = JSON.parse(await readAll(req)) as { query: string };
@@ -118,6 +122,24 @@ export async function accessToken(
   });
 }
 
+/**
+ * A router listens before its Redis connection is up, and fails open meanwhile (limits not counted,
+ * persisted queries not found); tests that count on Redis wait for it through /ready.
+ */
+export async function redisConnected(router: ServiceProcess): Promise<void> {
+  await eventually('the router is connected to Redis', async () => {
+    const response = await fetch(`${router.url}/ready`);
+    const report = (await response.json()) as { checks: Record<string, { ok: boolean }> };
+    return report.checks['redis']?.ok === true;
+  });
+}
+
+async function startRouter(env: Record<string, string>): Promise<ServiceProcess> {
+  const router = await startService('router/dist/main.js', env);
+  await redisConnected(router);
+  return router;
+}
+
 /** A router wired to a stub listings subgraph and a JWKS server of its own, with its own Redis keys. */
 export interface RouterUnderTest {
   router: ServiceProcess;
@@ -145,7 +167,7 @@ export async function startRouterUnderTest(env: Record<string, string> = {}): Pr
     ...env,
   };
   const harness: RouterUnderTest = {
-    router: await startService('router/dist/main.js', fullEnv),
+    router: await startRouter(fullEnv),
     subgraph,
     jwks,
     usersKey,
@@ -164,7 +186,7 @@ export async function startRouterUnderTest(env: Record<string, string> = {}): Pr
     },
     restart: async () => {
       await harness.router.stop();
-      harness.router = await startService('router/dist/main.js', fullEnv);
+      harness.router = await startRouter(fullEnv);
     },
     stop: async () => {
       await harness.router.stop();
