@@ -1,5 +1,8 @@
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -46,7 +49,8 @@ export async function serveSubgraph<TContext extends BaseContext>({
     schema,
     formatError: createErrorFormatter(logger),
     introspection: env.NODE_ENV !== 'production',
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // Inline traces are for Apollo's hosted studio, which we don't use; traces go through OpenTelemetry.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
   shutdown.register('apollo', () => apollo.stop());

@@ -2,7 +2,7 @@ import type { SupergraphSdlHook } from '@apollo/gateway';
 import { Supergraph } from '@apollo/federation-internals';
 import { unwatchFile, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { Logger } from 'pino';
+import type { Logger } from '@homegraph/platform';
 
 export interface SupergraphSource {
   /** For ApolloGateway's `supergraphSdl`. */

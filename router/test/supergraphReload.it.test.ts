@@ -41,10 +41,10 @@ describe('router supergraph reload', () => {
   });
 
   it('serves a new field once the file changes', async () => {
-    expect(await listingFields()).not.toContain('description');
+    expect(await listingFields()).not.toContain('virtualTourUrl');
     const sdl = (await readFile(join(REPO_ROOT, 'subgraphs/listings/schema.graphql'), 'utf8')).replace(
       '  title: String!',
-      '  title: String!\n  description: String',
+      '  title: String!\n  virtualTourUrl: String',
     );
     const composed = composeServices([
       { name: 'listings', url: 'http://127.0.0.1:4003/graphql', typeDefs: parse(sdl) },
@@ -52,7 +52,7 @@ describe('router supergraph reload', () => {
     if (!composed.supergraphSdl) throw new Error(`composition failed: ${String(composed.errors)}`);
     await writeFile(path, composed.supergraphSdl);
     await eventually('the reloaded supergraph is served', async () =>
-      (await listingFields()).includes('description'),
+      (await listingFields()).includes('virtualTourUrl'),
     );
   });
 
@@ -61,6 +61,6 @@ describe('router supergraph reload', () => {
     await eventually('the refusal is logged', async () =>
       router.output().includes('supergraph file refused'),
     );
-    expect(await listingFields()).toContain('description');
+    expect(await listingFields()).toContain('virtualTourUrl');
   });
 });

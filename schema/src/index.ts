@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { EventCatalog, type EventContract } from '@homegraph/platform';
 import { listingCreated, listingPriceChanged, listingStatusChanged, listingUpdated } from './listings';
 import { moderationDecisionMade } from './moderation';
@@ -43,3 +44,6 @@ export const ALL_CONTRACTS: readonly EventContract[] = [
 ];
 
 export const eventCatalog = (): EventCatalog => new EventCatalog(ALL_CONTRACTS);
+
+/** The topic catalog file (topics, consumer groups and their retry delays). */
+export const TOPIC_CATALOG_PATH = resolve(__dirname, '../events/topics.yaml');

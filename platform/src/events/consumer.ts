@@ -74,6 +74,11 @@ export interface ConsumerRuntimeOptions<Tx> {
   transactionBatchSize?: number;
   /** How long a fetch waits for records; small values make tests and shutdown quicker. */
   maxWaitTimeMs?: number;
+  /**
+   * Appended to the Kafka group ids (not to the retry and dead-letter topic names), so several
+   * independent copies of a service (test stacks on one cluster) each see every event.
+   */
+  groupIdSuffix?: string;
 }
 
 interface RuntimeMetrics {
@@ -185,8 +190,9 @@ export class ConsumerRuntime<Tx> {
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
     };
-    this.main = options.kafka.consumer({ groupId: options.group, ...common });
-    this.retry = options.kafka.consumer({ groupId: `${options.group}.retry`, ...common });
+    const groupId = `${options.group}${options.groupIdSuffix ?? ''}`;
+    this.main = options.kafka.consumer({ groupId, ...common });
+    this.retry = options.kafka.consumer({ groupId: `${groupId}.retry`, ...common });
     this.producer = createIdempotentProducer(options.kafka);
     if (options.registry) this.metrics = this.registerMetrics(options.registry);
     for (const [name, consumer] of [

@@ -8,3 +8,4 @@ export * from './topics';
 export * from './tables';
 export * from './mongoOutbox';
 export * from './relayService';
+export * from './consumerService';

@@ -271,7 +271,12 @@ export class OutboxRelay {
       notified = true;
       this.wake?.();
     };
+    // A checked-out client that loses its server emits 'error', which would crash the process unheard;
+    // the next query fails too, and the run loop takes a new session.
+    const onError = (error: Error) =>
+      logger.warn({ err: error, relay: this.options.name }, 'outbox relay session broke');
     client.on('notification', onNotification);
+    client.on('error', onError);
     await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
     // Without statistics (a new table, or one that filled up during an outage) the planner may read the
     // whole backlog for every batch instead of walking the partial index.
@@ -318,6 +323,7 @@ export class OutboxRelay {
       }
     } finally {
       client.off('notification', onNotification);
+      client.off('error', onError);
     }
   }
 

@@ -3,14 +3,21 @@ import {
   createServiceKit,
   kafkaReadiness,
   loadConfig,
+  OutboxWriter,
   postgresReadiness,
+  PrismaIdempotencyStore,
   runMain,
   serveSubgraph,
+  startServiceConsumer,
+  startServiceRelay,
 } from '@homegraph/platform';
+import { eventCatalog, TOPIC_CATALOG_PATH } from '@homegraph/schema';
 import type { ListingsContext } from './context';
-import { ListingRepository } from './data/listingRepository';
+import { ListingReader } from './data/listingRepository';
 import { createPrismaClient } from './data/prisma';
+import { ListingService } from './domain/listingService';
 import { environmentSchema } from './environment';
+import { listingsEventHandlers } from './events/handlers';
 import { buildListingsSchema } from './schema';
 
 async function main(): Promise<void> {
@@ -23,14 +30,27 @@ async function main(): Promise<void> {
   const kafkaCheck = kafkaReadiness(kafka);
   kit.shutdown.register('kafka', () => kafkaCheck.close());
 
-  const listings = new ListingRepository(prisma);
+  const events = eventCatalog();
+  const listings = new ListingService(prisma, new OutboxWriter(events, 'listings'));
+  await startServiceRelay({ name: 'listings', databaseUrl: env.DATABASE_URL, kafka, kit });
+  const consumer = await startServiceConsumer({
+    group: 'listings',
+    catalogPath: TOPIC_CATALOG_PATH,
+    events,
+    kafka,
+    kit,
+    idempotency: new PrismaIdempotencyStore(prisma),
+    handlers: listingsEventHandlers(listings),
+    groupIdSuffix: env.KAFKA_CONSUMER_GROUP_SUFFIX,
+  });
+
   await serveSubgraph<ListingsContext>({
     name: 'listings',
     kit,
     env,
     schema: await buildListingsSchema(),
-    readiness: [postgresReadiness(prisma), kafkaCheck],
-    context: (caller) => ({ listings, caller }),
+    readiness: [postgresReadiness(prisma), kafkaCheck, consumer.readiness()],
+    context: (caller) => ({ listings, caller, reader: new ListingReader(prisma, caller) }),
   });
 }
 

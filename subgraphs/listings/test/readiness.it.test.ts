@@ -1,8 +1,17 @@
-import { freePort, startThrowawayServers, type ThrowawayServers } from '../../../test/support/localServers';
+import { join } from 'node:path';
+import pino from 'pino';
+import { applyMigrations } from '../../../platform/src/postgres';
+import {
+  freePort,
+  REPO_ROOT,
+  startThrowawayServers,
+  type ThrowawayServers,
+} from '../../../test/support/localServers';
 import { routerKeys } from '../../../test/support/routerKeys';
 import {
   eventually,
   readyStatus,
+  runToExit,
   startService,
   type ServiceProcess,
 } from '../../../test/support/serviceProcess';
@@ -21,8 +30,20 @@ describe('listings /ready against real PostgreSQL and Kafka', () => {
       HG_KAFKA_PORT: await freePort(),
       HG_KAFKA_CONTROLLER_PORT: await freePort(),
     });
+    // As `make up` and a deployment do before starting the service: migrate, provision topics.
+    const databaseUrl = `${servers.env['POSTGRES_URL']}/homegraph_listings`;
+    await applyMigrations(
+      databaseUrl,
+      join(REPO_ROOT, 'subgraphs/listings/prisma/migrations'),
+      pino({ level: 'silent' }),
+    );
+    const provisioned = await runToExit('scripts/dist/provision-topics.js', {
+      KAFKA_BROKERS: servers.env['KAFKA_BROKERS'] as string,
+      LOG_LEVEL: 'warn',
+    });
+    expect(provisioned.code).toBe(0);
     service = await startService('subgraphs/listings/dist/main.js', {
-      DATABASE_URL: `${servers.env['POSTGRES_URL']}/homegraph_listings`,
+      DATABASE_URL: databaseUrl,
       KAFKA_BROKERS: servers.env['KAFKA_BROKERS'] as string,
       ROUTER_PUBLIC_JWKS: (await routerKeys()).ROUTER_PUBLIC_JWKS,
     });

@@ -1,17 +1,15 @@
 import {
-  createIdempotentProducer,
   createKafka,
   createServiceKit,
   kafkaReadiness,
   loadConfig,
-  OutboxRelay,
   OutboxWriter,
   postgresReadiness,
   runMain,
   serveSubgraph,
+  startServiceRelay,
 } from '@homegraph/platform';
 import { eventCatalog } from '@homegraph/schema';
-import { Pool } from 'pg';
 import { createContext, type OrgsContext } from './context';
 import { OrganizationRepository } from './data/organizationRepository';
 import { createPrismaClient } from './data/prisma';
@@ -29,25 +27,7 @@ async function main(): Promise<void> {
   const kafkaCheck = kafkaReadiness(kafka);
   kit.shutdown.register('kafka', () => kafkaCheck.close());
 
-  // The relay holds one session for its advisory lock, so it gets a small pool of its own.
-  const relayPool = new Pool({ connectionString: env.DATABASE_URL, max: 2 });
-  relayPool.on('error', (error) => kit.logger.warn({ err: error }, 'outbox relay connection error'));
-  const producer = createIdempotentProducer(kafka);
-  await producer.connect();
-  const relay = new OutboxRelay({
-    pool: relayPool,
-    producer,
-    logger: kit.logger,
-    registry: kit.metrics.registry,
-    name: 'orgs',
-  });
-  // Registered before the HTTP server, so it stops after it: events of the last requests still go out.
-  kit.shutdown.register('outbox relay', async () => {
-    await relay.stop();
-    await producer.disconnect();
-    await relayPool.end();
-  });
-  relay.start();
+  await startServiceRelay({ name: 'orgs', databaseUrl: env.DATABASE_URL, kafka, kit });
 
   const organizations = new OrganizationRepository(prisma);
   const service = new OrganizationService(prisma, new OutboxWriter(eventCatalog(), 'orgs'));

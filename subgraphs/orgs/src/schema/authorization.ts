@@ -1,6 +1,4 @@
-import { AppError, authenticated, isSignedIn } from '@homegraph/platform';
-import { allow, rule } from 'graphql-shield';
-import type { IRules } from 'graphql-shield';
+import { allow, AppError, authenticated, isSignedIn, rule, type IRules } from '@homegraph/platform';
 import type { OrgsContext } from '../context';
 import type { Organization } from './types';
 
