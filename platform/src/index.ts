@@ -19,3 +19,4 @@ export * from './auth/tokens';
 export * from './auth/internal';
 export * from './authorization';
 export * from './subgraphServer';
+export * from './prisma';

@@ -21,3 +21,4 @@ export function createMetrics(service: string): Metrics {
   });
   return { registry, httpRequestDuration };
 }
+export type { Registry } from 'prom-client';

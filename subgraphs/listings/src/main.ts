@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const env = loadConfig(environmentSchema);
   const kit = createServiceKit('listings', env);
 
-  const prisma = createPrismaClient(env.DATABASE_URL);
+  const prisma = createPrismaClient(env.DATABASE_URL, kit.metrics.registry);
   kit.shutdown.register('postgres', () => prisma.$disconnect());
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'listings', logger: kit.logger });
   const kafkaCheck = kafkaReadiness(kafka);

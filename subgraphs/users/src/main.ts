@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     audience: env.ACCESS_TOKEN_AUDIENCE,
     ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
   });
-  const prisma = createPrismaClient(env.DATABASE_URL);
+  const prisma = createPrismaClient(env.DATABASE_URL, kit.metrics.registry);
   kit.shutdown.register('postgres', () => prisma.$disconnect());
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'users', logger: kit.logger });
   const kafkaCheck = kafkaReadiness(kafka);
