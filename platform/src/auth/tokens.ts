@@ -127,3 +127,4 @@ export async function verifyToken(
     throw new AppError('UNAUTHENTICATED', reason);
   }
 }
+export type { JSONWebKeySet } from 'jose';

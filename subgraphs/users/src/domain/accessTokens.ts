@@ -1,5 +1,10 @@
-import { ConfigError, loadSigningKey, signToken, type SigningKey } from '@homegraph/platform';
-import type { JSONWebKeySet } from 'jose';
+import {
+  ConfigError,
+  loadSigningKey,
+  signToken,
+  type JSONWebKeySet,
+  type SigningKey,
+} from '@homegraph/platform';
 
 export interface AccessTokenSettings {
   signingKeyPem: string;
