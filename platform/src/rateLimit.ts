@@ -18,7 +18,9 @@ local allow_at = new_tat - period
 if now < allow_at then
   return {0, allow_at - now, 0}
 end
-redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
+-- The interval is fractional whenever the period isn't a multiple of the limit: keep the stored time
+-- exact (Lua would print it in 14 digits) and give PX the whole milliseconds it requires.
+redis.call('SET', KEYS[1], string.format('%.3f', new_tat), 'PX', math.ceil(new_tat - now))
 return {1, 0, math.floor((now - allow_at) / interval)}
 `;
 

@@ -32,6 +32,22 @@ describe('RedisRateLimiter on a real Redis', () => {
     expect(refused?.retryAfterMs).toBeLessThanOrEqual(rule.periodMs / rule.limit);
   });
 
+  it('holds limits that do not divide the period (a fractional interval)', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const limiter = new RedisRateLimiter(first, prefix);
+    for (const fractional of [
+      { limit: 7, periodMs: 60_000 },
+      { limit: 10_000_000, periodMs: 60_000 },
+    ]) {
+      const key = `user:${fractional.limit}`;
+      const decisions = [];
+      for (let request = 0; request < 8; request++) decisions.push(await limiter.consume(key, fractional));
+      const expected = Array.from({ length: 8 }, (_, index) => index < fractional.limit);
+      expect(decisions.map((decision) => decision.allowed)).toEqual(expected);
+      expect(Number(await first.pttl(`${prefix}:${key}`))).toBeGreaterThan(0);
+    }
+  });
+
   it('shares one limit across replicas and keeps keys apart', async () => {
     const prefix = `test-${randomUUID()}`;
     const replicaA = new RedisRateLimiter(first, prefix);
