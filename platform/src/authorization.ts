@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import { isObjectType, type GraphQLSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, deny, rule, shield, type IRule, type IRules } from 'graphql-shield';
 import type { CallerIdentity } from './auth/internal';
@@ -53,14 +53,47 @@ const FEDERATION_RULES = {
  * raised by resolvers pass through unchanged, so their codes reach the client.
  */
 export function protectSchema(schema: GraphQLSchema, rules: IRules): GraphQLSchema {
-  const merged = { ...FEDERATION_RULES, ...(rules as Record<string, unknown>) } as Record<string, unknown>;
-  merged['Query'] = { ...FEDERATION_RULES.Query, ...((rules as Record<string, object>)['Query'] ?? {}) };
+  const given = rules as Record<string, Record<string, unknown>>;
+  const federated = schema.getType('_Service') !== undefined;
+  const merged: Record<string, unknown> = federated
+    ? { ...FEDERATION_RULES, ...given, Query: { ...FEDERATION_RULES.Query, ...(given['Query'] ?? {}) } }
+    : { ...given };
   const permissions = shield(merged as IRules, {
     fallbackRule: deny,
     allowExternalErrors: true,
     fallbackError: () => new AppError('FORBIDDEN', 'not allowed'),
   });
-  return applyMiddleware(schema, permissions);
+  return unwrapAllowedFields(schema, applyMiddleware(schema, permissions), merged);
+}
+
+/**
+ * Shield turns every field into an asynchronous rule check, even where the rule is `allow`: on a page
+ * of entities that is most of a subgraph's CPU. A field whose rule is `allow` gets its own resolver
+ * back, which behaves exactly the same (allow always passes; errors pass through either way).
+ */
+function unwrapAllowedFields(
+  original: GraphQLSchema,
+  protectedSchema: GraphQLSchema,
+  rules: Record<string, unknown>,
+): GraphQLSchema {
+  for (const [typeName, typeRule] of Object.entries(rules)) {
+    const before = original.getType(typeName);
+    const after = protectedSchema.getType(typeName);
+    if (!isObjectType(before) || !isObjectType(after)) continue;
+    // A rule has a resolve method; a map of rules by field name doesn't.
+    const isRuleMap =
+      typeof typeRule === 'object' &&
+      typeRule !== null &&
+      typeof (typeRule as { resolve?: unknown }).resolve !== 'function';
+    const originalFields = before.getFields();
+    for (const [fieldName, field] of Object.entries(after.getFields())) {
+      const fieldRule = isRuleMap
+        ? ((typeRule as Record<string, unknown>)[fieldName] ?? (typeRule as Record<string, unknown>)['*'])
+        : typeRule;
+      if (fieldRule === allow) field.resolve = originalFields[fieldName]?.resolve;
+    }
+  }
+  return protectedSchema;
 }
 
 /** The rule combinators services write their permissions with. */
