@@ -20,3 +20,4 @@ export * from './auth/internal';
 export * from './authorization';
 export * from './subgraphServer';
 export * from './prisma';
+export * from './auth/verifiedTokenCache';

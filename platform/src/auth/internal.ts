@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { AppError } from '../errors';
 import { localKeySet, verifyToken } from './tokens';
+import { VerifiedTokenCache } from './verifiedTokenCache';
 
 /** Who the router vouches for on one request to one subgraph. */
 export interface CallerIdentity {
@@ -42,6 +43,8 @@ export interface InternalAuthSettings {
  */
 export function internalTokenAuthenticator({ jwks, issuer, audience }: InternalAuthSettings) {
   const keys = localKeySet(jwks as Parameters<typeof localKeySet>[0]);
+  // The router reuses a token for its lifetime, so most requests present one already checked.
+  const verified = new VerifiedTokenCache<CallerIdentity>();
   return async (req: IncomingMessage): Promise<CallerIdentity> => {
     const header = req.headers.authorization;
     if (!header?.startsWith('Bearer ')) {
@@ -50,14 +53,15 @@ export function internalTokenAuthenticator({ jwks, issuer, audience }: InternalA
         'this service answers only requests that come through the router',
       );
     }
-    const payload = await verifyToken(header.slice('Bearer '.length), keys, {
-      type: 'internal',
-      issuer,
-      audience,
-    });
+    const token = header.slice('Bearer '.length);
+    const known = verified.get(token);
+    if (known) return known;
+    const payload = await verifyToken(token, keys, { type: 'internal', issuer, audience });
     const roles = Array.isArray(payload['roles'])
       ? payload['roles'].filter((role) => typeof role === 'string')
       : [];
-    return { subject: payload.sub as string, roles };
+    const identity = { subject: payload.sub as string, roles };
+    verified.set(token, identity, payload.exp as number);
+    return identity;
   };
 }

@@ -1,0 +1,19 @@
+import { VerifiedTokenCache } from '../src/auth/verifiedTokenCache';
+
+describe('VerifiedTokenCache', () => {
+  it('answers until the token expires, never after', () => {
+    const cache = new VerifiedTokenCache<string>();
+    cache.set('token', 'alice', 1_000);
+    expect(cache.get('token', 999_999)).toBe('alice');
+    expect(cache.get('token', 1_000_000)).toBeUndefined();
+    expect(cache.get('token', 999_999)).toBeUndefined();
+  });
+
+  it('forgets the oldest entry when full', () => {
+    const cache = new VerifiedTokenCache<number>(2);
+    cache.set('a', 1, 10);
+    cache.set('b', 2, 10);
+    cache.set('c', 3, 10);
+    expect([cache.get('a', 0), cache.get('b', 0), cache.get('c', 0)]).toEqual([undefined, 2, 3]);
+  });
+});
