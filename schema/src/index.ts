@@ -14,6 +14,7 @@ import {
   emailVerified,
   passwordChanged,
   passwordResetRequested,
+  rolesChanged,
   sessionsRevoked,
   userRegistered,
 } from './users';
@@ -36,6 +37,7 @@ export const ALL_CONTRACTS: readonly EventContract[] = [
   passwordResetRequested,
   passwordChanged,
   sessionsRevoked,
+  rolesChanged,
   organizationCreated,
   invitationCreated,
   invitationDeclined,

@@ -67,3 +67,12 @@ export const sessionsRevoked = defineEvent({
     familyIds: z.array(uuid()),
   }),
 });
+
+export const rolesChanged = defineEvent({
+  type: 'user.roles_changed',
+  version: 1,
+  topic: TOPIC,
+  aggregateType: 'User',
+  description: "An admin changed a user's platform roles; they apply from the user's next token refresh.",
+  payload: z.object({ userId: uuid(), roles: z.array(ROLE).min(1), changedBy: uuid() }),
+});

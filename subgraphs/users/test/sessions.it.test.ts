@@ -236,6 +236,35 @@ describe('users subgraph: accounts and sessions', () => {
     expect(me.data?.me).toEqual({ id: ada.user.id, email: 'private@example.com' });
   });
 
+  it('lets only admins set roles, which the next refresh carries', async () => {
+    const agent = await register('to-be-agent@example.com');
+    const admin = await register('the-admin@example.com');
+    await sql.query(`UPDATE users SET roles = ARRAY['USER','ADMIN']::"Role"[] WHERE id = $1`, [
+      admin.user.id,
+    ]);
+    const setRoles = `mutation ($input: SetUserRolesInput!) { setUserRoles(input: $input) { user { id roles } } }`;
+    const input = { input: { userId: agent.user.id, roles: ['AGENT'] } };
+    expect(errorCodes(await call(setRoles, input, agent.user.id))).toEqual(['FORBIDDEN']);
+    const asAdmin = await client.request<{ setUserRoles: { user: { roles: string[] } } }>(
+      `${users.url}/graphql`,
+      'users',
+      setRoles,
+      input,
+      { subject: admin.user.id, roles: ['USER', 'ADMIN'] },
+    );
+    expect(asAdmin.data?.setUserRoles.user.roles).toEqual(['AGENT', 'USER']);
+    const refreshed = await call<{ refreshSession: SessionResult }>(REFRESH, {
+      input: { refreshToken: agent.refreshToken },
+    });
+    const claims = await verifyToken(refreshed.data!.refreshSession.accessToken, localKeySet(jwks), {
+      type: 'access',
+      issuer: 'homegraph-users',
+      audience: 'homegraph',
+    });
+    expect(claims['roles']).toEqual(['AGENT', 'USER']);
+    expect(await eventTypes(agent.user.id)).toContain('user.roles_changed');
+  });
+
   it('answers 401 to a request without the router token', async () => {
     const response = await fetch(`${users.url}/graphql`, {
       method: 'POST',

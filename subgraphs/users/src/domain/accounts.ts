@@ -4,6 +4,7 @@ import {
   emailVerified,
   passwordChanged,
   passwordResetRequested,
+  rolesChanged,
   sessionsRevoked,
   userRegistered,
 } from '@homegraph/schema';
@@ -37,6 +38,7 @@ export interface AccountSettings {
 }
 
 const emailSchema = z.email();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INVALID_CREDENTIALS = 'email or password is incorrect';
 const INVALID_REFRESH = 'the refresh token is invalid, expired or already used; sign in again';
 
@@ -263,6 +265,31 @@ export class AccountService {
         aggregate: { id: user.id, version: updated.version },
         actor: userActor(user.id),
         payload: { userId: user.id, email: user.email },
+      });
+      return updated;
+    });
+  }
+
+  /** An admin sets a user's platform roles; every user keeps USER. */
+  async setRoles(adminId: string, userId: string, roles: string[]): Promise<UserRow> {
+    if (!UUID.test(userId))
+      throw new AppError('BAD_USER_INPUT', 'userId must be a UUID', { field: 'userId' });
+    const unique = [...new Set(['USER', ...roles])].sort() as UserRow['roles'];
+    return this.prisma.$transaction(async (tx) => {
+      const user = await tx.user.findUnique({ where: { id: userId } });
+      if (!user) throw new AppError('NOT_FOUND', 'no such user', { field: 'userId' });
+      if (userId === adminId && !unique.includes('ADMIN')) {
+        throw new AppError('CONFLICT', 'an admin cannot remove their own ADMIN role', { field: 'roles' });
+      }
+      const updated = await tx.user.update({
+        where: { id: userId },
+        data: { roles: unique, version: { increment: 1 } },
+      });
+      await this.outbox.publish(tx, {
+        type: rolesChanged.type,
+        aggregate: { id: userId, version: updated.version },
+        actor: userActor(adminId),
+        payload: { userId, roles: unique, changedBy: adminId },
       });
       return updated;
     });

@@ -12,6 +12,7 @@ import {
   RequestPasswordResetInput,
   ResetPasswordInput,
   SessionPayload,
+  SetUserRolesInput,
   UserPayload,
   VerifyEmailInput,
 } from '../schema/session';
@@ -97,5 +98,15 @@ export class SessionResolver {
     @Ctx() { accounts }: UsersContext,
   ): Promise<UserPayload> {
     return { user: asSessionOwner(toUser(await accounts.verifyEmail(input.token))) };
+  }
+
+  @Mutation(() => UserPayload, {
+    description: "Sets a user's platform roles (admins only); they apply from the user's next token refresh",
+  })
+  async setUserRoles(
+    @Arg('input', () => SetUserRolesInput) input: SetUserRolesInput,
+    @Ctx() { accounts, caller }: UsersContext,
+  ): Promise<UserPayload> {
+    return { user: toUser(await accounts.setRoles(caller.subject, input.userId, input.roles)) };
   }
 }

@@ -34,6 +34,7 @@ export const permissions: IRules = {
     verifyEmail: allow,
     changePassword: authenticated,
     requestEmailVerification: authenticated,
+    setUserRoles: hasRole('ADMIN'),
   },
   User: {
     id: allow,

@@ -1,6 +1,6 @@
 import { DateTimeResolver } from 'graphql-scalars';
-import { Field, InputType, ObjectType } from 'type-graphql';
-import { User } from './user';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Role, User } from './user';
 
 @InputType()
 export class RegisterInput {
@@ -101,4 +101,13 @@ export class RequestAcceptedPayload {
 export class UserPayload {
   @Field(() => User)
   user!: User;
+}
+
+@InputType()
+export class SetUserRolesInput {
+  @Field(() => ID)
+  userId!: string;
+
+  @Field(() => [Role], { description: 'The complete set; USER is always kept' })
+  roles!: Role[];
 }
