@@ -29,6 +29,15 @@ const TOKEN_FAULTS = new Set([
   'ERR_JWS_INVALID',
 ]);
 
+/** Verified tokens remembered; a signed-in user sends the same one on every request. */
+const MAX_VERIFIED_TOKENS = 10_000;
+
+interface Verified {
+  user: User;
+  /** Epoch ms past which the token is verified again (and so refused once expired). */
+  until: number;
+}
+
 /**
  * Verifies users' access tokens against the keys the users subgraph publishes. An unknown `kid` makes
  * the key set fetch again (at most once per cooldown), so a key rotated in is trusted without a restart.
@@ -41,16 +50,45 @@ export function createAccessTokenVerifier(settings: AccessTokenSettings) {
     cacheMaxAge: settings.maxAgeMs,
     timeoutDuration: 5_000,
   });
+  // A signature check per request is a measurable share of the router's CPU, and its outcome for the
+  // same token can only change at `exp`. An entry is kept at most until then, and no longer than a
+  // fetched key set is, so a key withdrawn from the JWKS stops being honoured about as soon as without
+  // the cache. Failures are never remembered: they are cheap to repeat and may be transient.
+  const verified = new Map<string, Verified>();
+  const remember = (token: string, user: User, expSeconds: unknown) => {
+    if (typeof expSeconds !== 'number') return;
+    const now = Date.now();
+    const until = Math.min(expSeconds * 1000, now + settings.maxAgeMs);
+    // Past `exp` but within the clock tolerance: accepted, but only by verifying each time.
+    if (until <= now) return;
+    verified.delete(token);
+    if (verified.size >= MAX_VERIFIED_TOKENS) {
+      const leastRecent = verified.keys().next().value;
+      if (leastRecent !== undefined) verified.delete(leastRecent);
+    }
+    verified.set(token, { user, until });
+  };
+  const copy = (user: User): User => ({ id: user.id, roles: [...user.roles] });
+
   return async (authorization: string | undefined): Promise<User | undefined> => {
     if (authorization === undefined) return undefined;
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization.trim());
     if (!match?.[1]) throw new AppError('UNAUTHENTICATED', 'Authorization must be a Bearer access token');
+    const token = match[1];
+    const hit = verified.get(token);
+    if (hit) {
+      verified.delete(token);
+      if (Date.now() < hit.until) {
+        verified.set(token, hit);
+        return copy(hit.user);
+      }
+    }
     // verifyToken reports every failure as an invalid token; an unreachable key set is not the
     // caller's fault, so it is told apart here and answered as a retryable outage.
     let keysUnavailable = false;
-    const keys: TokenKeySource = async (header, token) => {
+    const keys: TokenKeySource = async (header, jws) => {
       try {
-        return await remote(header, token);
+        return await remote(header, jws);
       } catch (error) {
         if (!TOKEN_FAULTS.has((error as { code?: string }).code ?? '')) keysUnavailable = true;
         throw error;
@@ -58,7 +96,7 @@ export function createAccessTokenVerifier(settings: AccessTokenSettings) {
     };
     let payload;
     try {
-      payload = await verifyToken(match[1], keys, {
+      payload = await verifyToken(token, keys, {
         type: 'access',
         issuer: settings.issuer,
         audience: settings.audience,
@@ -70,7 +108,9 @@ export function createAccessTokenVerifier(settings: AccessTokenSettings) {
     }
     const claims = claimsSchema.safeParse(payload);
     if (!claims.success) throw new AppError('UNAUTHENTICATED', 'invalid token');
-    return { id: claims.data.sub, roles: [...new Set(claims.data.roles)] };
+    const user = { id: claims.data.sub, roles: [...new Set(claims.data.roles)] };
+    remember(token, user, payload.exp);
+    return copy(user);
   };
 }
 

@@ -89,6 +89,11 @@ export const environmentSchema = baseEnvironment.extend({
   CORS_ORIGINS: optionalList().pipe(z.array(z.url())),
   SUPERGRAPH_PATH: z.string().default(resolve(__dirname, '../../schema/supergraph.graphql')),
   SUBGRAPH_TIMEOUT_MS: positiveInt().default(10_000),
+  /** Identical queries to a subgraph in flight at once (same body, same caller) share one request. */
+  SUBGRAPH_DEDUPE_INFLIGHT: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((value) => value === 'true' || value === '1'),
   /** How often the supergraph file is checked for changes. */
   SUPERGRAPH_POLL_MS: positiveInt().default(2_000),
 });

@@ -62,7 +62,14 @@ async function main(): Promise<void> {
     issuer: env.ROUTER_TOKEN_ISSUER,
     ttlSeconds: env.ROUTER_TOKEN_TTL_SECONDS,
   });
-  const subgraphFetcher = createSubgraphFetcher(env.SUBGRAPH_TIMEOUT_MS, logger);
+  const subgraphFetcher = createSubgraphFetcher(
+    {
+      timeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+      dedupeInflight: env.SUBGRAPH_DEDUPE_INFLIGHT,
+      registry: metrics.registry,
+    },
+    logger,
+  );
   shutdown.register('subgraph connections', () => subgraphFetcher.close());
   const supergraph = watchSupergraphFile(env.SUPERGRAPH_PATH, env.SUPERGRAPH_POLL_MS, logger);
   const gateway = new ApolloGateway({
