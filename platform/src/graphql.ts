@@ -32,10 +32,12 @@ export function createErrorFormatter(logger: Logger) {
       code !== 'INTERNAL' &&
       (code in ERROR_CODES || PUBLIC_FRAMEWORK_CODES.has(code))
     ) {
-      // Stack traces and the name of the subgraph that failed are internal details.
+      // Stack traces, the name of the subgraph that failed and its raw answer (with its address, which
+      // the gateway attaches when a subgraph answers 4xx/5xx) are internal details.
       const {
         stacktrace: _stacktrace,
         serviceName: _serviceName,
+        response: _response,
         ...extensions
       } = formatted.extensions ?? {};
       return { ...formatted, extensions: { ...extensions, requestId } };

@@ -28,11 +28,16 @@ describe('createErrorFormatter', () => {
     });
   });
 
-  it('strips stack traces and subgraph names from errors relayed by the gateway', () => {
+  it('strips stack traces, subgraph names and raw subgraph answers from errors relayed by the gateway', () => {
     const formatted = format(
       {
         message: 'id must be a UUID',
-        extensions: { code: 'BAD_USER_INPUT', stacktrace: ['at x'], serviceName: 'listings' },
+        extensions: {
+          code: 'BAD_USER_INPUT',
+          stacktrace: ['at x'],
+          serviceName: 'listings',
+          response: { url: 'http://10.0.0.7:4003/graphql', status: 400, body: '{}' },
+        },
       },
       new GraphQLError('id must be a UUID'),
     );
