@@ -165,9 +165,7 @@ async function startGateway(
             ...common,
             REDIS_URL: secrets.redisUrl,
             USERS_JWKS_URL: new URL('/.well-known/jwks.json', subgraphUrls.users).href,
-            // On, but above what the bench sends from one address and one user. The limiter's Lua
-            // script fails (and lets every request through, logging a warning each time) unless 60,000
-            // divided by the limit is a whole number of milliseconds, so the limit must divide 60,000.
+            // On, but above what the bench sends from one address and one user.
             RATE_LIMIT_IP_PER_MINUTE: '60000',
             RATE_LIMIT_USER_PER_MINUTE: '60000',
             RATE_LIMIT_KEY_PREFIX: `bench-ratelimit-${randomUUID()}`,
