@@ -15,14 +15,17 @@ export type ReferenceResolvers = Record<string, { __resolveReference: (...args: 
 /**
  * Builds a federated subgraph schema from type-graphql resolvers: type-graphql builds and prints the
  * schema with its directives, the federation @link is prepended, and `buildSubgraphSchema` adds
- * `_service`, `_entities` and the reference resolvers.
+ * `_service`, `_entities` and the reference resolvers. `schemaExtensions` are further
+ * `extend schema …` lines: the @link and @composeDirective of a custom directive that must reach the
+ * supergraph (type-graphql can't put directives on the schema itself).
  */
 export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, 'skipCheck'>,
   referenceResolvers: ReferenceResolvers = {},
+  schemaExtensions: readonly string[] = [],
 ): Promise<GraphQLSchema> {
   const schema = await buildSchema({ ...options, skipCheck: true });
-  const typeDefs = gql(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
+  const typeDefs = gql([FEDERATION_LINK, ...schemaExtensions, printSchemaWithDirectives(schema)].join('\n'));
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   for (const [typeName, reference] of Object.entries(referenceResolvers)) {
     resolvers[typeName] = {

@@ -40,6 +40,8 @@ export const listingUpdated = defineEvent({
   payload: z.object({
     listingId: uuid(),
     changedFields: z.array(z.string()).min(1),
+    /** The listing's agent, so subscribers to their own listings' activity can be told (optional: older events lack it). */
+    ownerId: uuid().optional(),
   }),
 });
 
@@ -54,6 +56,8 @@ export const listingStatusChanged = defineEvent({
     from: listingStatus,
     to: listingStatus,
     reason: z.string().optional(),
+    /** The listing's agent, so subscribers to their own listings' activity can be told (optional: older events lack it). */
+    ownerId: uuid().optional(),
   }),
 });
 
@@ -67,5 +71,7 @@ export const listingPriceChanged = defineEvent({
     listingId: uuid(),
     previous: money.nullable(),
     current: money,
+    /** The listing's agent, so subscribers to their own listings' activity can be told (optional: older events lack it). */
+    ownerId: uuid().optional(),
   }),
 });

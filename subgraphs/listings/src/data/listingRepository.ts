@@ -1,4 +1,4 @@
-import type { CallerIdentity } from '@homegraph/platform';
+import { isSignedIn, type CallerIdentity } from '@homegraph/platform';
 import DataLoader from 'dataloader';
 import { ListingStatus, PUBLIC } from '../domain/listingStatus';
 import { toRecord, type ListingRecord } from './listingRecord';
@@ -39,6 +39,8 @@ export class ListingReader {
       return ids.map((id) => byId.get(id) ?? null);
     });
     this.callerOrgRole = new DataLoader(async (organizationIds) => {
+      // Anonymous callers belong to no agency (and their subject is no UUID to look up).
+      if (!isSignedIn(caller)) return organizationIds.map(() => null);
       const rows = await prisma.organizationMembership.findMany({
         where: {
           userId: caller.subject,

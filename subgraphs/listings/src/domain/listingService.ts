@@ -110,14 +110,14 @@ export class ListingService {
         {
           type: listingUpdated.type,
           actor: actorOf(caller),
-          payload: { listingId: id, changedFields: changed },
+          payload: { listingId: id, ownerId: current.ownerId, changedFields: changed },
         },
       ];
       const now = new Date();
       let status = current.status;
       if (current.status === ListingStatus.ACTIVE && changed.some((field) => MATERIAL_FIELDS.has(field))) {
         status = requireTransition(current.status, 'MATERIAL_EDIT');
-        events.push(this.statusEvent(caller, id, current.status, status, 'material fields changed'));
+        events.push(this.statusEvent(caller, current, status, 'material fields changed'));
       }
       const priceChanged = changed.some(isPriceField);
       if (priceChanged) {
@@ -130,6 +130,7 @@ export class ListingService {
             actor: actorOf(caller),
             payload: {
               listingId: id,
+              ownerId: current.ownerId,
               previous:
                 previous === null ? null : { amount: previous.toFixed(2), currency: current.currency },
               current: { amount: amount.toFixed(2), currency: merged.currency },
@@ -170,7 +171,7 @@ export class ListingService {
       if (transition === 'MARK_RENTED' && !LEASE_TYPES.has(current.propertyType)) {
         throw new AppError('CONFLICT', 'a sale is sold, not rented: use markListingSold');
       }
-      return this.move(tx, current, to, this.statusEvent(caller, id, current.status, to, reason));
+      return this.move(tx, current, to, this.statusEvent(caller, current, to, reason));
     });
   }
 
@@ -201,7 +202,13 @@ export class ListingService {
     await this.move(tx, current, to, {
       type: listingStatusChanged.type,
       actor: { type: 'system', id: `moderation:${decision.caseId}` },
-      payload: { listingId: current.id, from: current.status, to, ...(reason ? { reason } : {}) },
+      payload: {
+        listingId: current.id,
+        ownerId: current.ownerId,
+        from: current.status,
+        to,
+        ...(reason ? { reason } : {}),
+      },
     });
     return 'applied';
   }
@@ -235,15 +242,20 @@ export class ListingService {
 
   private statusEvent(
     caller: CallerIdentity,
-    listingId: string,
-    from: ListingStatus,
+    listing: ListingRecord,
     to: ListingStatus,
     reason?: string,
   ): Omit<NewEvent, 'aggregate'> {
     return {
       type: listingStatusChanged.type,
       actor: actorOf(caller),
-      payload: { listingId, from, to, ...(reason ? { reason } : {}) },
+      payload: {
+        listingId: listing.id,
+        ownerId: listing.ownerId,
+        from: listing.status,
+        to,
+        ...(reason ? { reason } : {}),
+      },
     };
   }
 

@@ -2,12 +2,14 @@ import { allow, authenticated, buildFederatedSchema, protectSchema, type IRules 
 import type { GraphQLSchema } from 'graphql';
 import type { ListingsContext } from '../context';
 import { ListingMutationResolver } from '../resolvers/ListingMutationResolver';
+import { ListingSubscriptionResolver, routerServedPubSub } from '../resolvers/ListingSubscriptionResolver';
 import {
   ListingResolver,
   OrganizationListingsResolver,
   UserListingsResolver,
 } from '../resolvers/ListingResolver';
 import { visibleListing } from '../resolvers/visibility';
+import { EVENT_SUBSCRIPTION_LINK, eventSubscriptionDirective } from './eventSubscription';
 
 /**
  * Who may do what; anything not listed is refused (protectSchema denies by default). Reading is open
@@ -26,6 +28,8 @@ export const permissions: IRules = {
     markListingSold: authenticated,
     markListingRented: authenticated,
   },
+  // Never run here: the router serves them and reads each entity through Query.listing.
+  Subscription: { listingUpdated: allow, listingStatusChanged: allow, myListingsActivity: authenticated },
   Listing: allow,
   PricePoint: allow,
   User: allow,
@@ -42,7 +46,10 @@ export async function buildListingsSchema(): Promise<GraphQLSchema> {
         ListingMutationResolver,
         UserListingsResolver,
         OrganizationListingsResolver,
+        ListingSubscriptionResolver,
       ],
+      directives: [eventSubscriptionDirective],
+      pubSub: routerServedPubSub,
     },
     {
       Listing: {
@@ -52,6 +59,7 @@ export async function buildListingsSchema(): Promise<GraphQLSchema> {
       User: { __resolveReference: (reference: { id: string }) => ({ id: reference.id }) },
       Organization: { __resolveReference: (reference: { id: string }) => ({ id: reference.id }) },
     },
+    [EVENT_SUBSCRIPTION_LINK],
   );
   return protectSchema(schema, permissions);
 }
