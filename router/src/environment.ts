@@ -96,6 +96,17 @@ export const environmentSchema = baseEnvironment.extend({
     .transform((value) => value === 'true' || value === '1'),
   /** How often the supergraph file is checked for changes. */
   SUPERGRAPH_POLL_MS: positiveInt().default(2_000),
+  /** Brokers of the subscription topics; none turns subscriptions off (subscribing answers an error). */
+  KAFKA_BROKERS: optionalList(),
+  /** Each router process reads the topics in a consumer group of its own, named from this. */
+  SUBSCRIPTION_CONSUMER_GROUP_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default('router-subscriptions'),
+  /** A socket with more unsent results than this is closed with 4008 "slow consumer". */
+  SUBSCRIPTION_MAX_BUFFERED_BYTES: positiveInt().default(1_048_576),
+  /** graphql-ws keep-alive: a socket that misses a pong for this long is dropped; 0 turns it off. */
+  SUBSCRIPTION_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -9,6 +9,7 @@ import {
   createGraphQLRoute,
   createHttpServer,
   createRedis,
+  createKafka,
   createServiceKit,
   RedisRateLimiter,
   redisReadiness,
@@ -19,6 +20,7 @@ import {
   ConfigError,
   type ReadinessCheck,
 } from '@homegraph/platform';
+import type { GraphQLSchema } from 'graphql';
 import { readFile } from 'node:fs/promises';
 import { createAccessTokenVerifier } from './accessTokens';
 import { redisPersistedQueryCache } from './apqCache';
@@ -33,6 +35,9 @@ import { requestGuardPlugin } from './requestGuard';
 import { healthUrl, subgraphEndpoints } from './supergraph';
 import { createSubgraphFetcher } from './subgraphFetcher';
 import { watchSupergraphFile } from './supergraphSource';
+import { readBindings } from './subscriptions/bindings';
+import { createEventFeed, type EventFeed } from './subscriptions/feed';
+import { createSubscriptionServer, type ServedSchema } from './subscriptions/server';
 
 /** Where the embedded Apollo Sandbox (development only) sends its requests from. */
 const SANDBOX_ORIGIN = 'https://sandbox.embed.apollographql.com';
@@ -100,6 +105,25 @@ async function main(): Promise<void> {
       }),
   });
 
+  // Subscriptions are planned against the API schema and the bindings of one and the same supergraph.
+  let served: ServedSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    try {
+      served = { apiSchema: apiSchema as GraphQLSchema, bindings: readBindings(coreSupergraphSdl) };
+    } catch (error) {
+      // Live subscriptions keep the plans they were made with; new ones use the previous bindings.
+      logger.error({ err: error }, 'subscription bindings refused; keeping the previous ones');
+      if (served) served = { ...served, apiSchema: apiSchema as GraphQLSchema };
+    }
+  });
+
+  const limits = {
+    depth: env.MAX_QUERY_DEPTH,
+    aliases: env.MAX_QUERY_ALIASES,
+    cost: env.MAX_QUERY_COST,
+    tokens: env.MAX_QUERY_TOKENS,
+    directives: env.MAX_QUERY_DIRECTIVES,
+  };
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     formatError: createErrorFormatter(logger),
@@ -113,16 +137,7 @@ async function main(): Promise<void> {
     // The guard refuses over-long operations before parsing; this bounds the parse of an APQ entry too.
     parseOptions: { maxTokens: env.MAX_QUERY_TOKENS },
     plugins: [
-      requestGuardPlugin(
-        {
-          depth: env.MAX_QUERY_DEPTH,
-          aliases: env.MAX_QUERY_ALIASES,
-          cost: env.MAX_QUERY_COST,
-          tokens: env.MAX_QUERY_TOKENS,
-          directives: env.MAX_QUERY_DIRECTIVES,
-        },
-        logger,
-      ),
+      requestGuardPlugin(limits, logger),
       operationMetricsPlugin(routerMetrics),
       development
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
@@ -149,6 +164,14 @@ async function main(): Promise<void> {
       if (failures.length) throw new Error(failures.sort().join('; '));
     },
   };
+  const verifyAccessToken = createAccessTokenVerifier({
+    jwksUrl: env.USERS_JWKS_URL,
+    issuer: env.ACCESS_TOKEN_ISSUER,
+    audience: env.ACCESS_TOKEN_AUDIENCE,
+    cooldownMs: env.USERS_JWKS_COOLDOWN_MS,
+    maxAgeMs: env.USERS_JWKS_MAX_AGE_MS,
+  });
+  const trustedProxies = trustedProxySet(env.TRUSTED_PROXIES);
   const graphql = withCallerGate(
     createGraphQLRoute<RouterContext>({ apollo, context: async (req) => ({ caller: callerOf(req) }) }),
     {
@@ -158,27 +181,66 @@ async function main(): Promise<void> {
         user: env.RATE_LIMIT_USER_PER_MINUTE,
         partner: env.RATE_LIMIT_PARTNER_PER_MINUTE,
       },
-      trustedProxies: trustedProxySet(env.TRUSTED_PROXIES),
-      verifyAccessToken: createAccessTokenVerifier({
-        jwksUrl: env.USERS_JWKS_URL,
-        issuer: env.ACCESS_TOKEN_ISSUER,
-        audience: env.ACCESS_TOKEN_AUDIENCE,
-        cooldownMs: env.USERS_JWKS_COOLDOWN_MS,
-        maxAgeMs: env.USERS_JWKS_MAX_AGE_MS,
-      }),
+      trustedProxies,
+      verifyAccessToken,
       partners,
       logger,
     },
   );
+  const eventsEnabled = env.KAFKA_BROKERS.length > 0;
+  const topics = [...new Set([...(served?.bindings.values() ?? [])].map((binding) => binding.topic))];
+  const readiness: ReadinessCheck[] = [redisReadiness(redis), subgraphChecks];
+  let feed: EventFeed | undefined;
+  if (eventsEnabled) {
+    feed = createEventFeed({
+      kafka: createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'router', logger }),
+      topics,
+      groupPrefix: env.SUBSCRIPTION_CONSUMER_GROUP_PREFIX,
+      logger,
+      // Read only once started, below, after the subscription server exists.
+      onEvent: (topic, envelope) => subscriptions.dispatch(topic, envelope),
+    });
+    readiness.push(feed.readiness());
+  }
   const http = createHttpServer({
     logger,
     metrics,
-    readiness: [redisReadiness(redis), subgraphChecks],
+    readiness,
     routes: {
       '/graphql': withCors(graphql, development ? [...env.CORS_ORIGINS, SANDBOX_ORIGIN] : env.CORS_ORIGINS),
     },
   });
   shutdown.register('http', () => http.close());
+  const subscriptions = createSubscriptionServer({
+    server: http.server,
+    path: '/graphql',
+    verifyAccessToken,
+    trustedProxies,
+    schema: () => served,
+    // The same pipeline as an HTTP query (limits, plugins, formatError) and the same caller, so the
+    // same internal token and the same authorization in every subgraph.
+    execute: async (query, variables, caller) => {
+      const response = await apollo.executeOperation(
+        { query: query.text, operationName: query.operationName, variables },
+        { contextValue: { caller } },
+      );
+      if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
+      return response.body.singleResult;
+    },
+    limits,
+    maxBufferedBytes: env.SUBSCRIPTION_MAX_BUFFERED_BYTES,
+    eventsEnabled,
+    logger: logger.child({ component: 'subscriptions' }),
+    registry: metrics.registry,
+    keepAliveMs: env.SUBSCRIPTION_KEEPALIVE_MS,
+  });
+  // Registered after http, so it runs before it: open sockets would hold the HTTP server's close.
+  shutdown.register('subscriptions', () => subscriptions.close());
+  if (feed) {
+    const started = feed;
+    shutdown.register('subscription events', () => started.stop());
+    void started.start();
+  }
   const address = await http.listen(env.PORT, env.HOST);
   logger.info({ port: address.port, host: address.address }, 'listening');
 }

@@ -1,0 +1,473 @@
+import { isAppError, type EventEnvelope, type Logger } from '@homegraph/platform';
+import {
+  getArgumentValues,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
+import type { Context, SubscribePayload } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { decodeJwt } from 'jose';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { AccessTokenVerifier, User } from '../accessTokens';
+import type { Caller } from '../caller';
+import { clientAddress } from '../clientAddress';
+import {
+  checkLexicalLimits,
+  checkOperationLimits,
+  measureOperation,
+  type OperationLimits,
+} from '../operationLimits';
+import { keyOf, matches, type EventBinding } from './bindings';
+import { rewriteSubscription, RewriteError, type EntityQuery } from './rewrite';
+import { DeliveryStream } from './stream';
+
+/** Close codes beyond graphql-ws's own, each with a reason clients can show. */
+export const CLOSE = {
+  unauthorized: 4401,
+  slowConsumer: 4008,
+  tryAgainLater: 1013,
+  goingAway: 1001,
+} as const;
+
+/** What the router serves now: the gateway's API schema and the bindings of the same supergraph. */
+export interface ServedSchema {
+  apiSchema: GraphQLSchema;
+  bindings: ReadonlyMap<string, EventBinding>;
+}
+
+/** Runs the rewritten query through the gateway as `caller`, exactly as an HTTP query would run. */
+export type EntityExecutor = (
+  query: EntityQuery,
+  variables: Record<string, unknown>,
+  caller: Caller,
+) => Promise<FormattedExecutionResult>;
+
+export interface SubscriptionServerOptions {
+  server: Server;
+  path: string;
+  verifyAccessToken: AccessTokenVerifier;
+  trustedProxies: ReadonlySet<string>;
+  schema(): ServedSchema | undefined;
+  execute: EntityExecutor;
+  limits: OperationLimits;
+  /** A socket whose unsent results pass this many bytes is closed (4008). */
+  maxBufferedBytes: number;
+  /** False when the router has no Kafka: subscribing answers an error, the socket stays usable. */
+  eventsEnabled: boolean;
+  logger: Logger;
+  registry?: Registry;
+  /** graphql-ws keep-alive pings; 0 turns them off. */
+  keepAliveMs?: number;
+}
+
+interface Connection {
+  socket: WebSocket;
+  caller: Caller;
+  expiry: NodeJS.Timeout | undefined;
+  /** Bytes of results resolved for this socket that graphql-ws hasn't taken yet. */
+  pending: number;
+  closed: boolean;
+}
+
+interface Plan {
+  binding: EventBinding;
+  query: EntityQuery;
+  /** The subscription field's arguments, coerced: what argument filters compare with. */
+  arguments: Record<string, unknown>;
+  connection: Connection;
+}
+
+interface Active extends Plan {
+  stream: DeliveryStream;
+  /** Deliveries of this subscription chain here, so they go out in event order. */
+  tail: Promise<void>;
+}
+
+/** Events being resolved at once; past this the feed waits, so a burst can't grow memory without end. */
+const MAX_EVENTS_IN_FLIGHT = 64;
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+const graphQLError = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
+
+const identityOf = (user: User | undefined) =>
+  user ? `${user.id}|${[...user.roles].sort().join(',')}` : 'anonymous';
+
+/** Canonical JSON (sorted keys), so equal variables make equal fan-out keys. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
+}
+
+function metricsOf(registry: Registry | undefined) {
+  const registers = registry ? [registry] : [];
+  return {
+    active: new Gauge({
+      name: 'graphql_subscriptions_active',
+      help: 'Subscriptions being served by this router process',
+      registers,
+    }),
+    sockets: new Gauge({
+      name: 'graphql_subscription_sockets_open',
+      help: 'graphql-ws sockets open on this router process',
+      registers,
+    }),
+    events: new Counter({
+      name: 'graphql_subscription_events_total',
+      help: 'Events read from the subscription topics, by whether any subscriber wanted them',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    resolutions: new Counter({
+      name: 'graphql_subscription_resolutions_total',
+      help: 'Entity queries run for events (one per distinct query, variables, key and caller)',
+      registers,
+    }),
+    deliveries: new Counter({
+      name: 'graphql_subscription_deliveries_total',
+      help: 'Results handed to subscribers, or withheld because the caller may not see the entity',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    closes: new Counter({
+      name: 'graphql_subscription_sockets_closed_total',
+      help: 'Sockets the router closed, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+  };
+}
+
+export interface SubscriptionServer {
+  /** Hands one event to every matching subscription; resolves once the feed may read on. */
+  dispatch(topic: string, envelope: EventEnvelope): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * graphql-ws on the router's HTTP server and path. Connection init authenticates like HTTP; each
+ * subscription is planned once (validated, bound to its events, rewritten to an entity query) and
+ * then fed by `dispatch`.
+ */
+export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
+  const { logger } = options;
+  const metrics = metricsOf(options.registry);
+  const connections = new WeakMap<WebSocket, Connection>();
+  const byTopic = new Map<string, Set<Active>>();
+  const inFlight = new Set<Promise<void>>();
+
+  const close = (connection: Connection, code: number, reason: string, metric: string) => {
+    if (connection.closed) return;
+    connection.closed = true;
+    clearTimeout(connection.expiry);
+    metrics.closes.inc({ reason: metric });
+    logger.info({ code, reason, user: connection.caller.user?.id }, 'subscription socket closed');
+    connection.socket.close(code, reason);
+  };
+
+  /** Access tokens can't be revoked, but they do expire: the socket goes with the token it rode in on. */
+  const scheduleExpiry = (connection: Connection, authorization: string) => {
+    clearTimeout(connection.expiry);
+    connection.expiry = undefined;
+    const exp = decodeJwt(authorization.trim().replace(/^Bearer\s+/i, '')).exp;
+    if (typeof exp !== 'number') return;
+    const delay = Math.min(Math.max(0, exp * 1000 - Date.now()), LONGEST_TIMER_MS);
+    connection.expiry = setTimeout(
+      () => close(connection, CLOSE.unauthorized, 'access token expired', 'token_expired'),
+      delay,
+    );
+    connection.expiry.unref();
+  };
+
+  /** Verifies a bearer; on failure closes the socket with a reason that says why, and returns undefined. */
+  const authenticate = async (
+    connection: Connection,
+    authorization: unknown,
+  ): Promise<{ user: User | undefined } | undefined> => {
+    if (authorization !== undefined && typeof authorization !== 'string') {
+      close(connection, CLOSE.unauthorized, 'authorization must be "Bearer <access token>"', 'unauthorized');
+      return undefined;
+    }
+    try {
+      const user = await options.verifyAccessToken(authorization);
+      if (authorization !== undefined) scheduleExpiry(connection, authorization);
+      return { user };
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      if (error.code === 'UNAUTHENTICATED') {
+        close(
+          connection,
+          CLOSE.unauthorized,
+          `unauthenticated: ${error.message}`.slice(0, 120),
+          'unauthorized',
+        );
+      } else {
+        close(
+          connection,
+          CLOSE.tryAgainLater,
+          'sign-in keys are unavailable; retry later',
+          'keys_unavailable',
+        );
+      }
+      return undefined;
+    }
+  };
+
+  const plan = (
+    connection: Connection,
+    payload: SubscribePayload,
+  ): { document: DocumentNode; schema: GraphQLSchema; plan: Plan } | readonly GraphQLError[] => {
+    if (!options.eventsEnabled)
+      return [graphQLError('Subscriptions are not enabled on this router.', 'SERVICE_UNAVAILABLE')];
+    const served = options.schema();
+    if (!served) return [graphQLError('The schema is not loaded yet; retry later.', 'SERVICE_UNAVAILABLE')];
+    const lexical = checkLexicalLimits(payload.query, options.limits);
+    if (lexical) return [graphQLError(lexical.message, lexical.code)];
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query, { maxTokens: options.limits.tokens });
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : graphQLError('invalid query', 'GRAPHQL_PARSE_FAILED')];
+    }
+    const { apiSchema, bindings } = served;
+    const invalid = validate(apiSchema, document);
+    if (invalid.length) return invalid;
+    const operationName = payload.operationName ?? undefined;
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return [graphQLError('Unable to identify the operation', 'BAD_USER_INPUT')];
+    if (operation.operation !== 'subscription')
+      return [
+        graphQLError(
+          'Only subscriptions are served over WebSocket; send queries and mutations over HTTP.',
+          'BAD_USER_INPUT',
+        ),
+      ];
+    const inputs = payload.variables ?? {};
+    const measured = measureOperation(apiSchema, document, operation, inputs, options.limits.cost);
+    const limited = checkOperationLimits(measured, options.limits);
+    if (limited) return [graphQLError(limited.message, limited.code)];
+    const root = operation.selectionSet.selections[0];
+    if (root?.kind !== Kind.FIELD)
+      return [
+        graphQLError('Select the subscription field directly, not through a fragment.', 'BAD_USER_INPUT'),
+      ];
+    const binding = bindings.get(root.name.value);
+    const fieldDef = apiSchema.getSubscriptionType()?.getFields()[root.name.value];
+    if (!binding || !fieldDef)
+      return [graphQLError(`${root.name.value} is not bound to events.`, 'BAD_USER_INPUT')];
+    const coerced = getVariableValues(apiSchema, operation.variableDefinitions ?? [], inputs);
+    if (coerced.errors) return coerced.errors;
+    try {
+      const query = rewriteSubscription(document, operationName, inputs, binding, apiSchema);
+      const args = getArgumentValues(fieldDef, root, coerced.coerced);
+      return { document, schema: apiSchema, plan: { binding, query, arguments: args, connection } };
+    } catch (error) {
+      if (error instanceof RewriteError || error instanceof GraphQLError)
+        return [graphQLError(error.message, 'BAD_USER_INPUT')];
+      throw error;
+    }
+  };
+
+  const register = (planned: Plan): DeliveryStream => {
+    const { connection, binding } = planned;
+    const active = { ...planned, tail: Promise.resolve() } as Active;
+    active.stream = new DeliveryStream(
+      (bytes) => (connection.pending -= bytes),
+      () => {
+        byTopic.get(binding.topic)?.delete(active);
+        metrics.active.dec();
+      },
+    );
+    let set = byTopic.get(binding.topic);
+    if (!set) byTopic.set(binding.topic, (set = new Set()));
+    set.add(active);
+    metrics.active.inc();
+    return active.stream;
+  };
+
+  const deliver = (active: Active, result: FormattedExecutionResult | undefined, bytes: number) => {
+    const { connection, stream, query } = active;
+    if (stream.closed || connection.closed || !result) return;
+    // Null means this caller may not see the entity (or it is gone): they learn nothing, not even
+    // that something happened.
+    if (result.data?.[query.responseKey] == null) {
+      metrics.deliveries.inc({ outcome: 'withheld' });
+      return;
+    }
+    if (connection.socket.bufferedAmount + connection.pending + bytes > options.maxBufferedBytes) {
+      close(connection, CLOSE.slowConsumer, 'slow consumer', 'slow_consumer');
+      return;
+    }
+    connection.pending += bytes;
+    metrics.deliveries.inc({ outcome: 'delivered' });
+    stream.push({ result, bytes });
+  };
+
+  const fanOut = (topic: string, envelope: EventEnvelope): Promise<void> => {
+    const groups = new Map<string, { active: Active[]; key: string }>();
+    for (const active of byTopic.get(topic) ?? []) {
+      const { binding, connection } = active;
+      if (!binding.events.has(envelope.type) || connection.closed) continue;
+      if (!matches(binding, envelope, { variables: active.arguments, subject: connection.caller.user?.id }))
+        continue;
+      const key = keyOf(binding, envelope);
+      if (key === undefined) continue;
+      const id = canonical([
+        active.query.text,
+        active.query.operationName ?? null,
+        active.query.variables,
+        key,
+        identityOf(connection.caller.user),
+      ]);
+      const group = groups.get(id);
+      if (group) group.active.push(active);
+      else groups.set(id, { active: [active], key });
+    }
+    metrics.events.inc({ outcome: groups.size ? 'fanned_out' : 'unwanted' });
+    const resolutions: Array<Promise<unknown>> = [];
+    for (const { active: members, key } of groups.values()) {
+      const [first] = members as [Active];
+      metrics.resolutions.inc();
+      const resolved = options
+        .execute(
+          first.query,
+          { ...first.query.variables, [first.query.keyVariable]: key },
+          first.connection.caller,
+        )
+        .then((result) => ({ result, bytes: Buffer.byteLength(JSON.stringify(result)) }))
+        .catch((error: unknown) => {
+          logger.warn({ err: error, eventId: envelope.eventId }, 'subscription entity query failed');
+          return { result: undefined, bytes: 0 };
+        });
+      resolutions.push(resolved);
+      for (const active of members)
+        active.tail = active.tail.then(async () => {
+          const { result, bytes } = await resolved;
+          deliver(active, result, bytes);
+        });
+    }
+    return Promise.all(resolutions).then(() => undefined);
+  };
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const graphqlWs = useServer<Record<string, unknown> | undefined>(
+    {
+      onConnect: async (ctx) => {
+        const { socket, request } = ctx.extra;
+        const connection: Connection = {
+          socket,
+          caller: {
+            address: clientAddress(
+              request.socket.remoteAddress,
+              request.headers['x-forwarded-for'],
+              options.trustedProxies,
+            ),
+          },
+          expiry: undefined,
+          pending: 0,
+          closed: false,
+        };
+        const verified = await authenticate(connection, ctx.connectionParams?.['authorization']);
+        if (!verified) return false;
+        if (verified.user) connection.caller.user = verified.user;
+        connections.set(socket, connection);
+        return true;
+      },
+      onPing: async (ctx, payload) => {
+        const connection = connections.get(ctx.extra.socket);
+        const authorization = payload?.['authorization'];
+        if (!connection || authorization === undefined) return;
+        const verified = await authenticate(connection, authorization);
+        if (!verified) return;
+        if (!verified.user || verified.user.id !== connection.caller.user?.id) {
+          close(
+            connection,
+            CLOSE.unauthorized,
+            'a refreshed token must be for the same user',
+            'unauthorized',
+          );
+          return;
+        }
+        // New roles apply to the next events; the subscriptions stay.
+        connection.caller.user = verified.user;
+      },
+      onSubscribe: (
+        ctx: Context<Record<string, unknown> | undefined, { socket: WebSocket }>,
+        _id,
+        payload,
+      ) => {
+        const connection = connections.get(ctx.extra.socket);
+        if (!connection || connection.closed) return [graphQLError('Not connected', 'UNAUTHENTICATED')];
+        const planned = plan(connection, payload);
+        if (Array.isArray(planned)) return planned as readonly GraphQLError[];
+        const { document, schema, plan: ready } = planned as Exclude<typeof planned, readonly GraphQLError[]>;
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: ready,
+        };
+        return args;
+      },
+      // Results are already formatted by Apollo (formatError ran); they go out as they are.
+      subscribe: (args) => register(args.contextValue as Plan) as unknown as AsyncGenerator<ExecutionResult>,
+      onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
+      onClose: (ctx) => {
+        const connection = connections.get(ctx.extra.socket);
+        if (connection) {
+          connection.closed = true;
+          clearTimeout(connection.expiry);
+        }
+        metrics.sockets.dec();
+      },
+    },
+    wss,
+    options.keepAliveMs ?? 12_000,
+  );
+  wss.on('connection', () => metrics.sockets.inc());
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'));
+    const path = (request.url ?? '/').split('?', 1)[0];
+    if (path !== options.path) {
+      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  options.server.on('upgrade', onUpgrade);
+
+  return {
+    async dispatch(topic, envelope) {
+      while (inFlight.size >= MAX_EVENTS_IN_FLIGHT) await Promise.race(inFlight);
+      const done = fanOut(topic, envelope).finally(() => inFlight.delete(done));
+      inFlight.add(done);
+    },
+    async close() {
+      options.server.off('upgrade', onUpgrade);
+      for (const socket of wss.clients) {
+        const connection = connections.get(socket);
+        if (connection) close(connection, CLOSE.goingAway, 'server shutting down', 'shutdown');
+        else socket.close(CLOSE.goingAway, 'server shutting down');
+      }
+      await graphqlWs.dispose();
+    },
+  };
+}
