@@ -92,3 +92,18 @@ export function kafkaReadiness(kafka: Kafka): ReadinessCheck & { close(): Promis
     },
   };
 }
+
+/**
+ * A service's Kafka client with its readiness check, closed on shutdown: what every service that
+ * produces or consumes events builds first.
+ */
+export function connectServiceKafka(
+  kit: { logger: Logger; shutdown: { register(name: string, step: () => Promise<void> | void): void } },
+  clientId: string,
+  brokers: string[],
+): { kafka: Kafka; readiness: ReadinessCheck } {
+  const kafka = createKafka({ brokers, clientId, logger: kit.logger });
+  const readiness = kafkaReadiness(kafka);
+  kit.shutdown.register('kafka', () => readiness.close());
+  return { kafka, readiness };
+}

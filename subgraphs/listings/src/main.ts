@@ -1,7 +1,6 @@
 import {
-  createKafka,
+  connectServiceKafka,
   createServiceKit,
-  kafkaReadiness,
   loadConfig,
   OutboxWriter,
   postgresReadiness,
@@ -26,9 +25,7 @@ async function main(): Promise<void> {
 
   const prisma = createPrismaClient(env.DATABASE_URL, kit.metrics.registry);
   kit.shutdown.register('postgres', () => prisma.$disconnect());
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'listings', logger: kit.logger });
-  const kafkaCheck = kafkaReadiness(kafka);
-  kit.shutdown.register('kafka', () => kafkaCheck.close());
+  const { kafka, readiness: kafkaCheck } = connectServiceKafka(kit, 'listings', env.KAFKA_BROKERS);
 
   const events = eventCatalog();
   const listings = new ListingService(prisma, new OutboxWriter(events, 'listings'));

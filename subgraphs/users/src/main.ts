@@ -1,7 +1,6 @@
 import {
-  createKafka,
+  connectServiceKafka,
   createServiceKit,
-  kafkaReadiness,
   loadConfig,
   OutboxWriter,
   postgresReadiness,
@@ -35,9 +34,7 @@ async function main(): Promise<void> {
   });
   const prisma = createPrismaClient(env.DATABASE_URL, kit.metrics.registry);
   kit.shutdown.register('postgres', () => prisma.$disconnect());
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'users', logger: kit.logger });
-  const kafkaCheck = kafkaReadiness(kafka);
-  kit.shutdown.register('kafka', () => kafkaCheck.close());
+  const { kafka, readiness: kafkaCheck } = connectServiceKafka(kit, 'users', env.KAFKA_BROKERS);
   await startServiceRelay({ name: 'users', databaseUrl: env.DATABASE_URL, kafka, kit });
 
   const accounts = new AccountService(prisma, new OutboxWriter(eventCatalog(), 'users'), accessTokens, {
