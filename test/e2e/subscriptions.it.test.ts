@@ -1,0 +1,371 @@
+import type { FormattedExecutionResult } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { signToken } from '../../platform/src/auth/tokens';
+import { OutboxWriter } from '../../platform/src/events/outbox';
+import { eventCatalog, moderationDecisionMade } from '../../schema/src';
+import { eventually } from '../support/eventually';
+import { readyStatus, startService, type ServiceProcess } from '../support/serviceProcess';
+import { graphql, startStack, type GraphQLReply, type Stack } from '../support/stack';
+
+const SESSION = 'user { id } accessToken';
+
+interface Session {
+  user: { id: string };
+  accessToken: string;
+}
+
+const DRAFT = {
+  title: 'Bright flat by the canal',
+  description: 'Two bedrooms, a balcony over the water and a renovated kitchen.',
+  propertyType: 'RESIDENTIAL',
+  propertySubType: 'APARTMENT',
+  listPrice: 450000,
+  currency: 'EUR',
+  bedroomsTotal: 2,
+  bathroomsTotalInteger: 1,
+  livingArea: 74,
+  livingAreaUnits: 'SQUARE_METERS',
+  streetName: 'Prinsengracht',
+  streetNumber: '263',
+  postalCode: '1016 GV',
+  city: 'Amsterdam',
+  countryCode: 'NL',
+  latitude: 52.3752,
+  longitude: 4.884,
+};
+
+const codes = (reply: GraphQLReply<unknown>) => (reply.errors ?? []).map((error) => error.extensions?.code);
+
+/** One graphql-ws subscription, recording what arrives and how the socket ends. */
+interface Subscription {
+  results: FormattedExecutionResult[];
+  errors: unknown[];
+  closed: Promise<{ code: number; reason: string }>;
+  dispose(): Promise<void>;
+}
+
+function subscribe(
+  routerUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  authorization?: string,
+): Subscription {
+  let onClosed: (event: { code: number; reason: string }) => void = () => undefined;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => (onClosed = resolve));
+  const client: Client = createClient({
+    url: `${routerUrl.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: authorization ? { authorization } : {},
+    lazy: false,
+    retryAttempts: 0,
+    onNonLazyError: () => undefined,
+    on: {
+      closed: (event) => {
+        const { code, reason } = event as { code: number; reason: string };
+        onClosed({ code, reason: String(reason) });
+      },
+    },
+  });
+  const subscription: Subscription = {
+    results: [],
+    errors: [],
+    closed,
+    dispose: () => client.dispose() as Promise<void>,
+  };
+  client.subscribe(
+    { query, variables },
+    {
+      next: (result) => void subscription.results.push(result as FormattedExecutionResult),
+      error: (error) => void subscription.errors.push(error),
+      complete: () => undefined,
+    },
+  );
+  return subscription;
+}
+
+/** A router's metric (summed over its series), optionally only the series with one label value. */
+async function metric(routerUrl: string, name: string, label = ''): Promise<number> {
+  const text = await (await fetch(`${routerUrl}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(label))
+    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+}
+
+/** How many subscriptions a router serves now: a test waits for its own before causing events. */
+const activeSubscriptions = (routerUrl: string) => metric(routerUrl, 'graphql_subscriptions_active');
+
+const WITHHELD = ['graphql_subscription_deliveries_total', 'outcome="withheld"'] as const;
+
+/**
+ * Subscriptions through the router on real servers and a real Kafka: events of the listings subgraph
+ * reach subscribers with fields from two subgraphs, only where the subscriber may read the listing,
+ * from every router replica; bad credentials close the socket with 4401.
+ */
+describe('subscriptions through the router', () => {
+  let stack: Stack;
+  let kafka: Kafka;
+  const open: Subscription[] = [];
+  const routers: ServiceProcess[] = [];
+
+  const call = <T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ) => graphql<T>(stack.router.url, query, variables, token ? { authorization: `Bearer ${token}` } : {});
+
+  const track = (subscription: Subscription) => {
+    open.push(subscription);
+    return subscription;
+  };
+
+  const register = async (email: string): Promise<Session> => {
+    const reply = await call<{ register: Session }>(
+      `mutation ($input: RegisterInput!) { register(input: $input) { ${SESSION} } }`,
+      { input: { email, password: 'a long enough password', displayName: email.split('@')[0] } },
+    );
+    expect(reply.errors).toBeUndefined();
+    return reply.data!.register;
+  };
+
+  const createOrganization = async (session: Session, name: string): Promise<string> => {
+    const reply = await call<{ createOrganization: { organization: { id: string } } }>(
+      `mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } } }`,
+      { input: { name } },
+      session.accessToken,
+    );
+    expect(reply.errors).toBeUndefined();
+    return reply.data!.createOrganization.organization.id;
+  };
+
+  const createListing = async (session: Session, organizationId: string): Promise<string> => {
+    let id = '';
+    await eventually('membership reaches listings', async () => {
+      const reply = await call<{ createListing: { listing: { id: string } } }>(
+        `mutation ($input: CreateListingInput!) { createListing(input: $input) { listing { id } } }`,
+        { input: { ...DRAFT, organizationId } },
+        session.accessToken,
+      );
+      if (codes(reply).includes('FORBIDDEN')) return false;
+      expect(reply.errors).toBeUndefined();
+      id = reply.data!.createListing.listing.id;
+      return true;
+    });
+    return id;
+  };
+
+  const submit = async (session: Session, id: string) => {
+    const reply = await call(
+      'mutation ($input: ListingTransitionInput!) { submitListing(input: $input) { listing { status } } }',
+      { input: { id } },
+      session.accessToken,
+    );
+    expect(reply.errors).toBeUndefined();
+  };
+
+  const reprice = async (session: Session, id: string, listPrice: number) => {
+    const reply = await call(
+      'mutation ($input: UpdateListingInput!) { updateListing(input: $input) { listing { status } } }',
+      { input: { id, listPrice } },
+      session.accessToken,
+    );
+    expect(reply.errors).toBeUndefined();
+  };
+
+  /** What the moderation subgraph will publish: a decision, arriving only as an event. */
+  const approve = async (listingId: string) => {
+    const [record] = new OutboxWriter(eventCatalog(), 'moderation').records({
+      type: moderationDecisionMade.type,
+      aggregate: { id: randomUUID(), version: 1 },
+      actor: { type: 'user', id: 'moderator-1' },
+      payload: {
+        caseId: randomUUID(),
+        listingId,
+        decision: 'APPROVED',
+        reasons: [],
+        decidedBy: { type: 'moderator', id: 'moderator-1' },
+      },
+    });
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    await producer.send({
+      topic: record!.topic,
+      messages: [{ key: record!.key, value: record!.value, headers: record!.headers }],
+    });
+    await producer.disconnect();
+  };
+
+  const statusOf = async (id: string, token: string) =>
+    (
+      await call<{ listing: { status: string } | null }>(
+        'query ($id: ID!) { listing(id: $id) { status } }',
+        { id },
+        token,
+      )
+    ).data?.listing?.status;
+
+  /** An agent with an agency and a listing that is ACTIVE (submitted and approved). */
+  const activeListing = async (agent: Session, agency: string): Promise<string> => {
+    const id = await createListing(agent, await createOrganization(agent, agency));
+    await submit(agent, id);
+    await approve(id);
+    await eventually('listing approved', async () => (await statusOf(id, agent.accessToken)) === 'ACTIVE');
+    return id;
+  };
+
+  const routerEnv = () => ({ KAFKA_BROKERS: process.env['KAFKA_BROKERS'] as string });
+
+  beforeAll(async () => {
+    stack = await startStack(routerEnv());
+    routers.push(stack.router);
+    kafka = new Kafka({
+      brokers: (process.env['KAFKA_BROKERS'] as string).split(','),
+      logLevel: logLevel.NOTHING,
+    });
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((subscription) => subscription.dispose()));
+    for (const router of routers)
+      await eventually('subscriptions ended', async () => (await activeSubscriptions(router.url)) === 0);
+  });
+
+  afterAll(async () => {
+    await Promise.all(routers.slice(1).map((router) => router.stop()));
+    await stack?.stop();
+  });
+
+  it("delivers an owner's edit to a subscriber with fields from two subgraphs", async () => {
+    const ada = await register('ada@subscriptions.example');
+    const listingId = await activeListing(ada, 'Canal Homes');
+
+    const watcher = track(
+      subscribe(
+        stack.router.url,
+        'subscription ($id: ID!) { listingUpdated(id: $id) { id listPrice status owner { id displayName } } }',
+        { id: listingId },
+      ),
+    );
+    await eventually('subscribed', async () => (await activeSubscriptions(stack.router.url)) === 1);
+
+    await reprice(ada, listingId, 439000);
+    await eventually('update delivered', async () => watcher.results.length === 1);
+    expect(watcher.results[0]).toEqual({
+      data: {
+        listingUpdated: {
+          id: listingId,
+          listPrice: 439000,
+          status: 'ACTIVE',
+          owner: { id: ada.user.id, displayName: 'ada' },
+        },
+      },
+    });
+    expect(watcher.errors).toEqual([]);
+  });
+
+  it('tells a stranger nothing about a draft, while its owner follows all of it', async () => {
+    const bea = await register('bea@subscriptions.example');
+    const stranger = await register('stranger@subscriptions.example');
+    const draftId = await createListing(bea, await createOrganization(bea, 'Harbour Realty'));
+
+    const peeking = track(
+      subscribe(
+        stack.router.url,
+        'subscription ($id: ID!) { listingStatusChanged(id: $id) { id status } }',
+        { id: draftId },
+        `Bearer ${stranger.accessToken}`,
+      ),
+    );
+    const own = track(
+      subscribe(
+        stack.router.url,
+        'subscription { myListingsActivity { id status } }',
+        {},
+        `Bearer ${bea.accessToken}`,
+      ),
+    );
+    await eventually('subscribed', async () => (await activeSubscriptions(stack.router.url)) === 2);
+
+    // The owner subscribed right after creating the draft, so `listing.created` may still arrive:
+    // only the statuses after it are certain.
+    const ownStatuses = () =>
+      own.results.map((result) => (result.data?.['myListingsActivity'] as { status: string }).status);
+    const withheld = await metric(
+      stack.router.url,
+      'graphql_subscription_deliveries_total{outcome="withheld"}',
+    );
+    await submit(bea, draftId);
+    await eventually('owner sees the submission', async () => ownStatuses().includes('PENDING_REVIEW'));
+    // The stranger's copy of that event was resolved and withheld, not merely late.
+    await eventually(
+      "stranger's copy withheld",
+      async () => (await metric(stack.router.url, ...WITHHELD)) > withheld,
+    );
+
+    // Once public, the same subscription delivers: its first message is the approval, so the
+    // submission before it was never sent.
+    await approve(draftId);
+    await eventually('stranger sees the approval', async () => peeking.results.length === 1);
+    expect(peeking.results).toEqual([{ data: { listingStatusChanged: { id: draftId, status: 'ACTIVE' } } }]);
+    await eventually('owner sees the approval', async () => ownStatuses().at(-1) === 'ACTIVE');
+    expect(
+      own.results.every((result) => (result.data?.['myListingsActivity'] as { id: string }).id === draftId),
+    ).toBe(true);
+    expect(peeking.errors).toEqual([]);
+  });
+
+  it('delivers one event from every router replica', async () => {
+    const cleo = await register('cleo@subscriptions.example');
+    const listingId = await activeListing(cleo, 'Dune Estates');
+    const second = await startService('router/dist/main.js', {
+      ROUTER_SIGNING_KEY: stack.keys.ROUTER_SIGNING_KEY,
+      REDIS_URL: process.env['REDIS_URL'] as string,
+      RATE_LIMIT_KEY_PREFIX: `test-${randomUUID()}`,
+      APQ_KEY_PREFIX: `test-apq-${randomUUID()}`,
+      USERS_JWKS_URL: `${stack.subgraphs.users.url}/.well-known/jwks.json`,
+      SUBGRAPH_USERS_URL: `${stack.subgraphs.users.url}/graphql`,
+      SUBGRAPH_ORGS_URL: `${stack.subgraphs.orgs.url}/graphql`,
+      SUBGRAPH_LISTINGS_URL: `${stack.subgraphs.listings.url}/graphql`,
+      ...routerEnv(),
+    });
+    routers.push(second);
+    await eventually('second router ready', async () => (await readyStatus(second.url)) === 200);
+
+    const query = 'subscription ($id: ID!) { listingUpdated(id: $id) { listPrice owner { displayName } } }';
+    const first = track(subscribe(stack.router.url, query, { id: listingId }));
+    const other = track(subscribe(second.url, query, { id: listingId }));
+    await eventually('subscribed on both', async () =>
+      (await Promise.all(routers.map((router) => activeSubscriptions(router.url)))).every(
+        (count) => count === 1,
+      ),
+    );
+
+    await reprice(cleo, listingId, 425000);
+    const expected = { data: { listingUpdated: { listPrice: 425000, owner: { displayName: 'cleo' } } } };
+    await eventually('both delivered', async () => first.results.length === 1 && other.results.length === 1);
+    expect(first.results).toEqual([expected]);
+    expect(other.results).toEqual([expected]);
+  });
+
+  it('closes with 4401 on credentials that do not verify, and when the access token expires', async () => {
+    const query = 'subscription { myListingsActivity { id } }';
+    const forged = track(subscribe(stack.router.url, query, {}, 'Bearer not.a.token'));
+    expect(await forged.closed).toEqual({ code: 4401, reason: expect.stringMatching(/^unauthenticated/) });
+    const basic = track(subscribe(stack.router.url, query, {}, 'Basic YWRhOnNlY3JldA=='));
+    expect((await basic.closed).code).toBe(4401);
+
+    const shortLived = await signToken(stack.accessKey, {
+      type: 'access',
+      issuer: 'homegraph-users',
+      audience: 'homegraph',
+      subject: randomUUID(),
+      ttlSeconds: 1,
+      claims: { roles: [] },
+    });
+    const expiring = track(subscribe(stack.router.url, query, {}, `Bearer ${shortLived}`));
+    expect(await expiring.closed).toEqual({ code: 4401, reason: 'access token expired' });
+  });
+});
