@@ -293,10 +293,7 @@ describe('subscriptions through the router', () => {
     // only the statuses after it are certain.
     const ownStatuses = () =>
       own.results.map((result) => (result.data?.['myListingsActivity'] as { status: string }).status);
-    const withheld = await metric(
-      stack.router.url,
-      'graphql_subscription_deliveries_total{outcome="withheld"}',
-    );
+    const withheld = await metric(stack.router.url, ...WITHHELD);
     await submit(bea, draftId);
     await eventually('owner sees the submission', async () => ownStatuses().includes('PENDING_REVIEW'));
     // The stranger's copy of that event was resolved and withheld, not merely late.
