@@ -164,7 +164,10 @@ describe('journey through the router', () => {
 
     // A stranger can't see a listing under review.
     const hidden = await call('query ($id: ID!) { listing(id: $id) { id } }', { id: listingId });
-    expect({ data: hidden.data, errors: hidden.errors }).toEqual({ data: { listing: null }, errors: undefined });
+    expect({ data: hidden.data, errors: hidden.errors }).toEqual({
+      data: { listing: null },
+      errors: undefined,
+    });
 
     await decide(listingId, 'APPROVED');
     await eventually('listing approved', async () => (await listingRow(listingId))?.status === 'ACTIVE');
