@@ -107,6 +107,8 @@ export const environmentSchema = baseEnvironment.extend({
   SUBSCRIPTION_MAX_BUFFERED_BYTES: positiveInt().default(1_048_576),
   /** graphql-ws keep-alive: a socket that misses a pong for this long is dropped; 0 turns it off. */
   SUBSCRIPTION_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
+  /** A resume that would read more records than this is refused (RESUME_LIMIT_EXCEEDED). */
+  SUBSCRIPTION_RESUME_MAX_EVENTS: positiveInt().default(10_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

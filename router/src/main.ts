@@ -37,6 +37,7 @@ import { createSubgraphFetcher } from './subgraphFetcher';
 import { watchSupergraphFile } from './supergraphSource';
 import { readBindings } from './subscriptions/bindings';
 import { createEventFeed, type EventFeed } from './subscriptions/feed';
+import { createKafkaReplaySource, type ReplaySource } from './subscriptions/resume';
 import { createSubscriptionServer, type ServedSchema } from './subscriptions/server';
 
 /** Where the embedded Apollo Sandbox (development only) sends its requests from. */
@@ -191,9 +192,12 @@ async function main(): Promise<void> {
   const topics = [...new Set([...(served?.bindings.values() ?? [])].map((binding) => binding.topic))];
   const readiness: ReadinessCheck[] = [redisReadiness(redis), subgraphChecks];
   let feed: EventFeed | undefined;
+  let replay: ReplaySource | undefined;
   if (eventsEnabled) {
+    const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'router', logger });
+    replay = createKafkaReplaySource({ kafka, groupPrefix: env.SUBSCRIPTION_CONSUMER_GROUP_PREFIX, logger });
     feed = createEventFeed({
-      kafka: createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'router', logger }),
+      kafka,
       topics,
       groupPrefix: env.SUBSCRIPTION_CONSUMER_GROUP_PREFIX,
       logger,
@@ -233,6 +237,8 @@ async function main(): Promise<void> {
     logger: logger.child({ component: 'subscriptions' }),
     registry: metrics.registry,
     keepAliveMs: env.SUBSCRIPTION_KEEPALIVE_MS,
+    replay,
+    resumeMaxEvents: env.SUBSCRIPTION_RESUME_MAX_EVENTS,
   });
   // Registered after http, so it runs before it: open sockets would hold the HTTP server's close.
   shutdown.register('subscriptions', () => subscriptions.close());

@@ -30,6 +30,14 @@ import {
   type OperationLimits,
 } from '../operationLimits';
 import { keyOf, matches, type EventBinding } from './bindings';
+import {
+  eventIdTime,
+  ReplayMerge,
+  ResumeInputError,
+  ResumeLimitError,
+  type ReplaySource,
+  type ReplayWindow,
+} from './resume';
 import { rewriteSubscription, RewriteError, type EntityQuery } from './rewrite';
 import { DeliveryStream } from './stream';
 
@@ -70,6 +78,10 @@ export interface SubscriptionServerOptions {
   registry?: Registry;
   /** graphql-ws keep-alive pings; 0 turns them off. */
   keepAliveMs?: number;
+  /** Reads past events for subscribers that resume; without it, resuming answers an error. */
+  replay?: ReplaySource;
+  /** A resume that would read more records than this (or hold more live ones meanwhile) is refused. */
+  resumeMaxEvents?: number;
 }
 
 interface Connection {
@@ -87,10 +99,13 @@ interface Plan {
   /** The subscription field's arguments, coerced: what argument filters compare with. */
   arguments: Record<string, unknown>;
   connection: Connection;
+  /** Set when the subscriber asked to resume after an event id. */
+  resume?: { lastEventId: string; window: ReplayWindow };
 }
 
 interface Active extends Plan {
   stream: DeliveryStream;
+  merge?: ReplayMerge;
   /** Deliveries of this subscription chain here, so they go out in event order. */
   tail: Promise<void>;
 }
@@ -98,8 +113,16 @@ interface Active extends Plan {
 /** Events being resolved at once; past this the feed waits, so a burst can't grow memory without end. */
 const MAX_EVENTS_IN_FLIGHT = 64;
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
+/** Record timestamps are the producer's clock, event ids the creator's: a replay starts this much earlier. */
+const RESUME_SKEW_MS = 5_000;
 
 const graphQLError = (message: string, code: string) => new GraphQLError(message, { extensions: { code } });
+
+/** Each result says which event it stands for, so a client can resume after it. */
+const withEventId = (result: FormattedExecutionResult, eventId: string): FormattedExecutionResult => ({
+  ...result,
+  extensions: { ...result.extensions, eventId },
+});
 
 const identityOf = (user: User | undefined) =>
   user ? `${user.id}|${[...user.roles].sort().join(',')}` : 'anonymous';
@@ -284,6 +307,130 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     }
   };
 
+  const maxResume = options.resumeMaxEvents ?? 10_000;
+
+  /** Where a resume starts, or the errors that refuse it; undefined when the subscriber doesn't resume. */
+  const planResume = async (
+    binding: EventBinding,
+    payload: SubscribePayload,
+  ): Promise<Plan['resume'] | readonly GraphQLError[]> => {
+    const lastEventId = payload.extensions?.['lastEventId'];
+    if (lastEventId === undefined || lastEventId === null) return undefined;
+    let time: number;
+    try {
+      time = eventIdTime(lastEventId);
+    } catch (error) {
+      if (error instanceof ResumeInputError) return [graphQLError(error.message, 'BAD_USER_INPUT')];
+      throw error;
+    }
+    if (!options.replay)
+      return [graphQLError('Resuming is not available on this router.', 'SERVICE_UNAVAILABLE')];
+    let window: ReplayWindow;
+    try {
+      window = await options.replay.window(binding.topic, time - RESUME_SKEW_MS);
+    } catch (error) {
+      logger.warn({ err: error, topic: binding.topic }, 'could not find where a resume starts');
+      return [graphQLError('Resuming is unavailable right now; retry later.', 'SERVICE_UNAVAILABLE')];
+    }
+    if (window.expired)
+      return [
+        graphQLError(
+          'The events since lastEventId are no longer retained; query the current state and subscribe without lastEventId.',
+          'RESUME_EXPIRED',
+        ),
+      ];
+    if (window.records > maxResume)
+      return [
+        graphQLError(
+          `More than ${maxResume} events happened since lastEventId; query the current state and subscribe without lastEventId.`,
+          'RESUME_LIMIT_EXCEEDED',
+        ),
+      ];
+    return { lastEventId: (lastEventId as string).toLowerCase(), window };
+  };
+
+  /** The entity key an event yields for this subscription, or undefined when it doesn't concern it. */
+  const keyFor = (active: Active, envelope: EventEnvelope): string | undefined => {
+    const { binding, connection } = active;
+    if (!binding.events.has(envelope.type) || connection.closed) return undefined;
+    if (!matches(binding, envelope, { variables: active.arguments, subject: connection.caller.user?.id }))
+      return undefined;
+    return keyOf(binding, envelope);
+  };
+
+  /** Resolves one event for one subscription alone (replays aren't shared) and queues its delivery. */
+  const resolveAlone = (active: Active, envelope: EventEnvelope, key: string): Promise<void> => {
+    metrics.resolutions.inc();
+    const resolved = resolveEntity(active, envelope, key);
+    active.tail = active.tail.then(async () => {
+      const { result, bytes } = await resolved;
+      deliver(active, result, bytes);
+    });
+    return active.tail;
+  };
+
+  const resolveEntity = (active: Active, envelope: EventEnvelope, key: string) =>
+    options
+      .execute(
+        active.query,
+        { ...active.query.variables, [active.query.keyVariable]: key },
+        active.connection.caller,
+      )
+      .then((result) => {
+        const stamped = withEventId(result, envelope.eventId);
+        return {
+          result: stamped as FormattedExecutionResult | undefined,
+          bytes: Buffer.byteLength(JSON.stringify(stamped)),
+        };
+      })
+      .catch((error: unknown) => {
+        logger.warn({ err: error, eventId: envelope.eventId }, 'subscription entity query failed');
+        return { result: undefined, bytes: 0 };
+      });
+
+  /** Ends a subscription with one error result, after what it was already sent. */
+  const fail = (active: Active, message: string, code: string) => {
+    active.tail = active.tail.then(() => {
+      if (active.stream.closed) return;
+      active.stream.push({ result: { errors: [{ message, extensions: { code } }] }, bytes: 0 });
+      active.stream.finish();
+    });
+  };
+
+  /**
+   * Replays what the subscriber missed, one event at a time and only as fast as its socket takes
+   * them (a replay must not trip the slow-consumer bound), then releases the live events held
+   * meanwhile that the replay didn't cover.
+   */
+  const runReplay = async (active: Active, resume: NonNullable<Plan['resume']>, merge: ReplayMerge) => {
+    try {
+      const missed = await options.replay!.read(
+        resume.window,
+        (envelope) => keyFor(active, envelope) !== undefined,
+      );
+      for (const envelope of missed) {
+        if (active.stream.closed || active.connection.closed || active.merge !== merge) return;
+        const key = keyFor(active, envelope);
+        if (key === undefined || !merge.replay(envelope)) continue;
+        await resolveAlone(active, envelope, key);
+        await active.stream.idle();
+      }
+    } catch (error) {
+      logger.warn({ err: error, topic: resume.window.topic }, 'subscription replay failed');
+      fail(
+        active,
+        'Resuming failed; query the current state and subscribe without lastEventId.',
+        'RESUME_FAILED',
+      );
+      return;
+    }
+    if (active.merge !== merge) return;
+    for (const envelope of merge.finish()) {
+      const key = keyFor(active, envelope);
+      if (key !== undefined) void resolveAlone(active, envelope, key);
+    }
+  };
+
   const register = (planned: Plan): DeliveryStream => {
     const { connection, binding } = planned;
     const active = { ...planned, tail: Promise.resolve() } as Active;
@@ -298,6 +445,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     if (!set) byTopic.set(binding.topic, (set = new Set()));
     set.add(active);
     metrics.active.inc();
+    // Registered before the replay notes where partitions end, so every live event after that
+    // end is held here rather than missed.
+    if (planned.resume) {
+      const merge = (active.merge = new ReplayMerge(planned.resume.lastEventId, maxResume));
+      void runReplay(active, planned.resume, merge);
+    }
     return active.stream;
   };
 
@@ -322,12 +475,21 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
   const fanOut = (topic: string, envelope: EventEnvelope): Promise<void> => {
     const groups = new Map<string, { active: Active[]; key: string }>();
     for (const active of byTopic.get(topic) ?? []) {
-      const { binding, connection } = active;
-      if (!binding.events.has(envelope.type) || connection.closed) continue;
-      if (!matches(binding, envelope, { variables: active.arguments, subject: connection.caller.user?.id }))
-        continue;
-      const key = keyOf(binding, envelope);
+      const { connection, merge } = active;
+      const key = keyFor(active, envelope);
       if (key === undefined) continue;
+      if (merge) {
+        let decision: ReturnType<ReplayMerge['live']>;
+        try {
+          decision = merge.live(envelope);
+        } catch (error) {
+          if (!(error instanceof ResumeLimitError)) throw error;
+          active.merge = undefined;
+          fail(active, `${error.message}; subscribe again without lastEventId.`, 'RESUME_LIMIT_EXCEEDED');
+          continue;
+        }
+        if (decision !== 'deliver') continue;
+      }
       const id = canonical([
         active.query.text,
         active.query.operationName ?? null,
@@ -344,17 +506,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     for (const { active: members, key } of groups.values()) {
       const [first] = members as [Active];
       metrics.resolutions.inc();
-      const resolved = options
-        .execute(
-          first.query,
-          { ...first.query.variables, [first.query.keyVariable]: key },
-          first.connection.caller,
-        )
-        .then((result) => ({ result, bytes: Buffer.byteLength(JSON.stringify(result)) }))
-        .catch((error: unknown) => {
-          logger.warn({ err: error, eventId: envelope.eventId }, 'subscription entity query failed');
-          return { result: undefined, bytes: 0 };
-        });
+      const resolved = resolveEntity(first, envelope, key);
       resolutions.push(resolved);
       for (const active of members)
         active.tail = active.tail.then(async () => {
@@ -407,7 +559,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         // New roles apply to the next events; the subscriptions stay.
         connection.caller.user = verified.user;
       },
-      onSubscribe: (
+      onSubscribe: async (
         ctx: Context<Record<string, unknown> | undefined, { socket: WebSocket }>,
         _id,
         payload,
@@ -417,6 +569,9 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
         const planned = plan(connection, payload);
         if (Array.isArray(planned)) return planned as readonly GraphQLError[];
         const { document, schema, plan: ready } = planned as Exclude<typeof planned, readonly GraphQLError[]>;
+        const resume = await planResume(ready.binding, payload);
+        if (Array.isArray(resume)) return resume as readonly GraphQLError[];
+        if (resume) ready.resume = resume as NonNullable<Plan['resume']>;
         const args: ExecutionArgs = {
           schema,
           document,

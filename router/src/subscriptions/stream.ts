@@ -16,6 +16,8 @@ export class DeliveryStream implements AsyncIterableIterator<FormattedExecutionR
   private readonly waiting: Delivery[] = [];
   private reader: ((result: IteratorResult<FormattedExecutionResult>) => void) | undefined;
   private ended = false;
+  private finishing = false;
+  private readonly idlers: Array<() => void> = [];
 
   constructor(
     private readonly onTaken: (bytes: number) => void,
@@ -38,12 +40,26 @@ export class DeliveryStream implements AsyncIterableIterator<FormattedExecutionR
     }
   }
 
+  /** Ends the stream once what waits has been taken, so a last result (an error) still goes out. */
+  finish(): void {
+    this.finishing = true;
+    if (!this.waiting.length) this.end();
+  }
+
+  /** Resolves once the socket has taken everything pushed so far (or the stream ended). */
+  idle(): Promise<void> {
+    if (this.ended || !this.waiting.length) return Promise.resolve();
+    return new Promise((resolve) => this.idlers.push(resolve));
+  }
+
   next(): Promise<IteratorResult<FormattedExecutionResult>> {
     const delivery = this.waiting.shift();
     if (delivery) {
       this.onTaken(delivery.bytes);
+      if (!this.waiting.length) this.wake();
       return Promise.resolve({ value: delivery.result, done: false });
     }
+    if (this.finishing) this.end();
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.reader = resolve));
   }
@@ -73,6 +89,11 @@ export class DeliveryStream implements AsyncIterableIterator<FormattedExecutionR
     for (const delivery of this.waiting.splice(0)) this.onTaken(delivery.bytes);
     this.reader?.({ value: undefined, done: true });
     this.reader = undefined;
+    this.wake();
     this.onEnd();
+  }
+
+  private wake(): void {
+    for (const idler of this.idlers.splice(0)) idler();
   }
 }
