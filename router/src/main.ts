@@ -38,7 +38,11 @@ import { watchSupergraphFile } from './supergraphSource';
 import { readBindings } from './subscriptions/bindings';
 import { createEventFeed, type EventFeed } from './subscriptions/feed';
 import { createKafkaReplaySource, type ReplaySource } from './subscriptions/resume';
-import { createSubscriptionServer, type ServedSchema } from './subscriptions/server';
+import { createSubscriptionServer, type ServedSchema, type SubscriptionServer } from './subscriptions/server';
+
+const topicsOf = (served: ServedSchema | undefined) => [
+  ...new Set([...(served?.bindings.values() ?? [])].map((binding) => binding.topic)),
+];
 
 /** Where the embedded Apollo Sandbox (development only) sends its requests from. */
 const SANDBOX_ORIGIN = 'https://sandbox.embed.apollographql.com';
@@ -108,14 +112,20 @@ async function main(): Promise<void> {
 
   // Subscriptions are planned against the API schema and the bindings of one and the same supergraph.
   let served: ServedSchema | undefined;
+  // Both exist only once the gateway has loaded its first supergraph (below); later loads reach them.
+  let feed: EventFeed | undefined;
+  const live: { subscriptions?: SubscriptionServer } = {};
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     try {
       served = { apiSchema: apiSchema as GraphQLSchema, bindings: readBindings(coreSupergraphSdl) };
     } catch (error) {
-      // Live subscriptions keep the plans they were made with; new ones use the previous bindings.
+      // The previous bindings go on, checked against the new API schema like any reload.
       logger.error({ err: error }, 'subscription bindings refused; keeping the previous ones');
       if (served) served = { ...served, apiSchema: apiSchema as GraphQLSchema };
     }
+    if (!served) return;
+    feed?.addTopics(topicsOf(served));
+    live.subscriptions?.reload(served);
   });
 
   const limits = {
@@ -189,9 +199,8 @@ async function main(): Promise<void> {
     },
   );
   const eventsEnabled = env.KAFKA_BROKERS.length > 0;
-  const topics = [...new Set([...(served?.bindings.values() ?? [])].map((binding) => binding.topic))];
+  const topics = topicsOf(served);
   const readiness: ReadinessCheck[] = [redisReadiness(redis), subgraphChecks];
-  let feed: EventFeed | undefined;
   let replay: ReplaySource | undefined;
   if (eventsEnabled) {
     const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: 'router', logger });
@@ -202,7 +211,7 @@ async function main(): Promise<void> {
       groupPrefix: env.SUBSCRIPTION_CONSUMER_GROUP_PREFIX,
       logger,
       // Read only once started, below, after the subscription server exists.
-      onEvent: (topic, envelope) => subscriptions.dispatch(topic, envelope),
+      onEvent: (topic, envelope) => started.dispatch(topic, envelope),
     });
     readiness.push(feed.readiness());
   }
@@ -215,7 +224,7 @@ async function main(): Promise<void> {
     },
   });
   shutdown.register('http', () => http.close());
-  const subscriptions = createSubscriptionServer({
+  const started = createSubscriptionServer({
     server: http.server,
     path: '/graphql',
     verifyAccessToken,
@@ -241,11 +250,12 @@ async function main(): Promise<void> {
     resumeMaxEvents: env.SUBSCRIPTION_RESUME_MAX_EVENTS,
   });
   // Registered after http, so it runs before it: open sockets would hold the HTTP server's close.
-  shutdown.register('subscriptions', () => subscriptions.close());
+  live.subscriptions = started;
+  shutdown.register('subscriptions', () => started.close());
   if (feed) {
-    const started = feed;
-    shutdown.register('subscription events', () => started.stop());
-    void started.start();
+    const reading = feed;
+    shutdown.register('subscription events', () => reading.stop());
+    void reading.start();
   }
   const address = await http.listen(env.PORT, env.HOST);
   logger.info({ port: address.port, host: address.address }, 'listening');

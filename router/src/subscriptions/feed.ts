@@ -19,28 +19,45 @@ export interface EventFeedOptions {
 
 export interface EventFeed {
   start(): Promise<void>;
+  /**
+   * Starts reading the topics among these it doesn't read yet, from their latest offsets, without a
+   * restart (a reloaded supergraph bound a field to a new topic). Topics no binding uses any more are
+   * still read: their events find no subscriber.
+   */
+  addTopics(topics: readonly string[]): void;
   stop(): Promise<void>;
   readiness(): ReadinessCheck;
 }
 
 const RETRY_MS = 5_000;
 
+/** A consumer of some of the topics: the first for those bound at start, one more per reload adding any. */
+interface Segment {
+  topics: readonly string[];
+  consumer: Consumer | undefined;
+  positioned: boolean;
+  lastError: Error | undefined;
+  retry: NodeJS.Timeout | undefined;
+}
+
 /**
  * Reads every event of the subscription topics, in partition order, from the offsets that were the
  * latest when it started. Each router process is a consumer group of its own, so every replica sees
  * every event; it never commits offsets (nothing resumes from them), so its group is empty and
  * expires once the process is gone. The offsets are fixed before it reports ready: any event
- * published after `/ready` answers 200 is delivered.
+ * published after `/ready` answers 200 is delivered. Topics added later get a consumer of their own
+ * (a running kafkajs consumer can't subscribe to more), and `/ready` waits for it too.
  */
 export function createEventFeed(options: EventFeedOptions): EventFeed {
-  const { kafka, topics, logger } = options;
-  let consumer: Consumer | undefined;
-  let positioned = false;
+  const { kafka, logger } = options;
+  const segments: Segment[] = [];
+  const reading = new Set<string>();
+  let initial: string[] = [...new Set(options.topics)];
+  let started = false;
   let stopped = false;
-  let lastError: Error | undefined;
-  let retry: NodeJS.Timeout | undefined;
 
-  const attempt = async (): Promise<void> => {
+  const attempt = async (segment: Segment): Promise<void> => {
+    const { topics } = segment;
     const admin = kafka.admin();
     const candidate = kafka.consumer({
       groupId: `${options.groupPrefix}.${hostname()}.${randomUUID()}`,
@@ -55,13 +72,13 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
       await candidate.connect();
       await candidate.subscribe({ topics: [...topics], fromBeginning: false });
       if (stopped) throw new Error('stopped while starting');
-      consumer = candidate;
+      segment.consumer = candidate;
       candidate.on(candidate.events.CRASH, ({ payload }) => {
         // kafkajs rejoins by itself after a retriable crash; otherwise this replica serves no events.
         if (payload.restart) return;
-        positioned = false;
-        lastError = payload.error;
-        logger.error({ err: payload.error }, 'subscription events feed stopped');
+        segment.positioned = false;
+        segment.lastError = payload.error;
+        logger.error({ err: payload.error, topics }, 'subscription events feed stopped');
       });
       await candidate.run({
         autoCommit: false,
@@ -79,42 +96,79 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
       });
       for (const { topic, offsets } of latest)
         for (const { partition, high } of offsets) candidate.seek({ topic, partition, offset: high });
-      positioned = true;
-      lastError = undefined;
+      segment.positioned = true;
+      segment.lastError = undefined;
       logger.info({ topics }, 'subscription events feed started');
     } catch (error) {
       await candidate.disconnect().catch(() => undefined);
-      if (consumer === candidate) consumer = undefined;
+      if (segment.consumer === candidate) segment.consumer = undefined;
       throw error;
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
   };
 
-  const startLoop = async (): Promise<void> => {
-    if (stopped || !topics.length) return;
+  const startLoop = async (segment: Segment): Promise<void> => {
+    if (stopped) return;
     try {
-      await attempt();
+      await attempt(segment);
     } catch (error) {
-      lastError = error as Error;
-      logger.error({ err: error, topics }, 'subscription events feed failed to start; retrying');
-      retry = setTimeout(() => void startLoop(), RETRY_MS);
+      segment.lastError = error as Error;
+      logger.error(
+        { err: error, topics: segment.topics },
+        'subscription events feed failed to start; retrying',
+      );
+      segment.retry = setTimeout(() => void startLoop(segment), RETRY_MS);
     }
   };
 
+  const open = (topics: readonly string[]): Promise<void> => {
+    for (const topic of topics) reading.add(topic);
+    const segment: Segment = {
+      topics,
+      consumer: undefined,
+      positioned: false,
+      lastError: undefined,
+      retry: undefined,
+    };
+    segments.push(segment);
+    return startLoop(segment);
+  };
+
   return {
-    start: startLoop,
+    start: async () => {
+      started = true;
+      if (initial.length) await open(initial);
+    },
+    addTopics(topics) {
+      if (!started) {
+        initial = [...new Set([...initial, ...topics])];
+        return;
+      }
+      const added = [...new Set(topics)].filter((topic) => !reading.has(topic));
+      if (!added.length || stopped) return;
+      logger.info({ topics: added }, 'subscription events feed adds topics');
+      void open(added);
+    },
     async stop() {
       stopped = true;
-      clearTimeout(retry);
-      positioned = false;
-      await consumer?.disconnect().catch((error: unknown) => logger.warn({ err: error }, 'feed stop'));
+      await Promise.all(
+        segments.map(async (segment) => {
+          clearTimeout(segment.retry);
+          segment.positioned = false;
+          await segment.consumer
+            ?.disconnect()
+            .catch((error: unknown) => logger.warn({ err: error }, 'feed stop'));
+        }),
+      );
     },
     readiness: () => ({
       name: 'subscription events',
       check: async () => {
-        if (!topics.length) return;
-        if (!positioned) throw lastError ?? new Error('not positioned on its topics yet');
+        for (const segment of segments)
+          if (!segment.positioned)
+            throw segment.lastError ?? new Error(`not positioned on ${segment.topics.join(', ')} yet`);
+        if (!started && initial.length) throw new Error('not started yet');
       },
     }),
   };

@@ -38,6 +38,13 @@ import {
   type ReplaySource,
   type ReplayWindow,
 } from './resume';
+import {
+  recheckSubscription,
+  SCHEMA_CHANGED,
+  type Recheck,
+  type ServedSchema,
+  type SubscriptionSource,
+} from './recheck';
 import { rewriteSubscription, RewriteError, type EntityQuery } from './rewrite';
 import { DeliveryStream } from './stream';
 
@@ -49,11 +56,7 @@ export const CLOSE = {
   goingAway: 1001,
 } as const;
 
-/** What the router serves now: the gateway's API schema and the bindings of the same supergraph. */
-export interface ServedSchema {
-  apiSchema: GraphQLSchema;
-  bindings: ReadonlyMap<string, EventBinding>;
-}
+export type { ServedSchema } from './recheck';
 
 /** Runs the rewritten query through the gateway as `caller`, exactly as an HTTP query would run. */
 export type EntityExecutor = (
@@ -99,6 +102,9 @@ interface Plan {
   /** The subscription field's arguments, coerced: what argument filters compare with. */
   arguments: Record<string, unknown>;
   connection: Connection;
+  /** What it was planned from, and against which supergraph, to check it again on a reload. */
+  source: SubscriptionSource;
+  served: ServedSchema;
   /** Set when the subscriber asked to resume after an event id. */
   resume?: { lastEventId: string; window: ReplayWindow };
 }
@@ -174,12 +180,24 @@ function metricsOf(registry: Registry | undefined) {
       labelNames: ['reason'],
       registers,
     }),
+    schemaChanged: new Counter({
+      name: 'graphql_subscriptions_schema_changed_total',
+      help: 'Subscriptions ended because a supergraph reload no longer serves them as they were, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
   };
 }
 
 export interface SubscriptionServer {
   /** Hands one event to every matching subscription; resolves once the feed may read on. */
   dispatch(topic: string, envelope: EventEnvelope): Promise<void>;
+  /**
+   * Checks every live subscription against a newly served supergraph: those it still serves the same
+   * way go on untouched, the others end with a SUBSCRIPTION_SCHEMA_CHANGED error. Synchronous, so no
+   * event is dispatched between the check and the switch.
+   */
+  reload(next: ServedSchema): { kept: number; ended: number };
   close(): Promise<void>;
 }
 
@@ -299,7 +317,12 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     try {
       const query = rewriteSubscription(document, operationName, inputs, binding, apiSchema);
       const args = getArgumentValues(fieldDef, root, coerced.coerced);
-      return { document, schema: apiSchema, plan: { binding, query, arguments: args, connection } };
+      const source = { document, operationName, variables: inputs, field: root.name.value, binding };
+      return {
+        document,
+        schema: apiSchema,
+        plan: { binding, query, arguments: args, connection, source, served },
+      };
     } catch (error) {
       if (error instanceof RewriteError || error instanceof GraphQLError)
         return [graphQLError(error.message, 'BAD_USER_INPUT')];
@@ -389,12 +412,36 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       });
 
   /** Ends a subscription with one error result, after what it was already sent. */
-  const fail = (active: Active, message: string, code: string) => {
+  const fail = (active: Active, message: string, code: string, extensions: Record<string, unknown> = {}) => {
     active.tail = active.tail.then(() => {
       if (active.stream.closed) return;
-      active.stream.push({ result: { errors: [{ message, extensions: { code } }] }, bytes: 0 });
+      active.stream.push({
+        result: { errors: [{ message, extensions: { ...extensions, code } }] },
+        bytes: 0,
+      });
       active.stream.finish();
     });
+  };
+
+  /** Applies a re-check: the subscription goes on with the new plan, or ends with an error saying why. */
+  const applyRecheck = (active: Active, decision: Recheck, served: ServedSchema): boolean => {
+    if (decision.keep) {
+      active.query = decision.query;
+      active.arguments = decision.arguments;
+      active.served = served;
+      return true;
+    }
+    // Out of the topic's set now, so no event read after the switch reaches it; results of events
+    // already being resolved still go out before the error.
+    byTopic.get(active.binding.topic)?.delete(active);
+    active.merge = undefined;
+    metrics.schemaChanged.inc({ reason: decision.reason });
+    logger.info(
+      { field: active.source.field, reason: decision.reason, user: active.connection.caller.user?.id },
+      'subscription ended: the supergraph no longer serves it as it was',
+    );
+    fail(active, decision.message, SCHEMA_CHANGED, { reason: decision.reason });
+    return false;
   };
 
   /**
@@ -445,6 +492,11 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
     if (!set) byTopic.set(binding.topic, (set = new Set()));
     set.add(active);
     metrics.active.inc();
+    // A reload while this subscription was being planned (a resume looks up Kafka first) missed it.
+    const served = options.schema();
+    if (served && served !== planned.served) {
+      if (!applyRecheck(active, recheckSubscription(active.source, served), served)) return active.stream;
+    }
     // Registered before the replay notes where partitions end, so every live event after that
     // end is held here rather than missed.
     if (planned.resume) {
@@ -614,6 +666,18 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       while (inFlight.size >= MAX_EVENTS_IN_FLIGHT) await Promise.race(inFlight);
       const done = fanOut(topic, envelope).finally(() => inFlight.delete(done));
       inFlight.add(done);
+    },
+    reload(next) {
+      let kept = 0;
+      let ended = 0;
+      for (const set of [...byTopic.values()])
+        for (const active of [...set]) {
+          if (active.stream.closed || active.served === next) continue;
+          if (applyRecheck(active, recheckSubscription(active.source, next), next)) kept += 1;
+          else ended += 1;
+        }
+      logger.info({ kept, ended }, 'live subscriptions re-checked against the new supergraph');
+      return { kept, ended };
     },
     async close() {
       options.server.off('upgrade', onUpgrade);
