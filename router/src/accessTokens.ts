@@ -1,4 +1,4 @@
-import { AppError, verifyToken, type TokenKeySource } from '@homegraph/platform';
+import { AppError, VerifiedTokenCache, verifyToken, type TokenKeySource } from '@homegraph/platform';
 import { createRemoteJWKSet } from 'jose';
 import { z } from 'zod';
 
@@ -29,15 +29,6 @@ const TOKEN_FAULTS = new Set([
   'ERR_JWS_INVALID',
 ]);
 
-/** Verified tokens remembered; a signed-in user sends the same one on every request. */
-const MAX_VERIFIED_TOKENS = 10_000;
-
-interface Verified {
-  user: User;
-  /** Epoch ms past which the token is verified again (and so refused once expired). */
-  until: number;
-}
-
 /**
  * Verifies users' access tokens against the keys the users subgraph publishes. An unknown `kid` makes
  * the key set fetch again (at most once per cooldown), so a key rotated in is trusted without a restart.
@@ -54,19 +45,13 @@ export function createAccessTokenVerifier(settings: AccessTokenSettings) {
   // same token can only change at `exp`. An entry is kept at most until then, and no longer than a
   // fetched key set is, so a key withdrawn from the JWKS stops being honoured about as soon as without
   // the cache. Failures are never remembered: they are cheap to repeat and may be transient.
-  const verified = new Map<string, Verified>();
+  const verified = new VerifiedTokenCache<User>();
   const remember = (token: string, user: User, expSeconds: unknown) => {
     if (typeof expSeconds !== 'number') return;
     const now = Date.now();
     const until = Math.min(expSeconds * 1000, now + settings.maxAgeMs);
     // Past `exp` but within the clock tolerance: accepted, but only by verifying each time.
-    if (until <= now) return;
-    verified.delete(token);
-    if (verified.size >= MAX_VERIFIED_TOKENS) {
-      const leastRecent = verified.keys().next().value;
-      if (leastRecent !== undefined) verified.delete(leastRecent);
-    }
-    verified.set(token, { user, until });
+    if (until > now) verified.set(token, user, until);
   };
   const copy = (user: User): User => ({ id: user.id, roles: [...user.roles] });
 
@@ -76,13 +61,7 @@ export function createAccessTokenVerifier(settings: AccessTokenSettings) {
     if (!match?.[1]) throw new AppError('UNAUTHENTICATED', 'Authorization must be a Bearer access token');
     const token = match[1];
     const hit = verified.get(token);
-    if (hit) {
-      verified.delete(token);
-      if (Date.now() < hit.until) {
-        verified.set(token, hit);
-        return copy(hit.user);
-      }
-    }
+    if (hit) return copy(hit);
     // verifyToken reports every failure as an invalid token; an unreachable key set is not the
     // caller's fault, so it is told apart here and answered as a retryable outage.
     let keysUnavailable = false;

@@ -61,7 +61,7 @@ export function internalTokenAuthenticator({ jwks, issuer, audience }: InternalA
       ? payload['roles'].filter((role) => typeof role === 'string')
       : [];
     const identity = { subject: payload.sub as string, roles };
-    verified.set(token, identity, payload.exp as number);
+    verified.set(token, identity, (payload.exp as number) * 1000);
     return identity;
   };
 }
