@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { HEADERS } from './envelope';
 import { deadLetterTopic, retryTopic } from './topics';
+import { readOffsetRanges } from './rangeReader';
 
 /** Which dead letters an operation applies to; every given field must match. Offsets are inclusive. */
 export interface DeadLetterFilter {
@@ -297,69 +298,19 @@ export class DeadLetters {
     ranges: Map<number, { start: bigint; end: bigint }>,
     filter: DeadLetterFilter,
   ): Promise<StoredRecord[]> {
-    const topic = this.topic;
     const found = new Map<string, StoredRecord>();
-    const unfinished = new Set(ranges.keys());
-    // A small fetch wait keeps disconnect quick: kafkajs waits for the fetch in flight.
-    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 250, allowAutoTopicCreation: false });
-    let stall: NodeJS.Timeout | undefined;
-    const finished = new Promise<void>((resolve, reject) => {
-      const arm = () => {
-        clearTimeout(stall);
-        stall = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `reading ${topic} stalled for ${STALL_TIMEOUT_MS} ms before the end of partitions ${[...unfinished].join(', ')}`,
-              ),
-            ),
-          STALL_TIMEOUT_MS,
-        );
-      };
-      // Emitted for every fetched batch, also one holding only control records that eachBatch never sees.
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        arm();
-        // A partition outside the wanted ranges, or read to its end, needs no more fetches.
-        const range = ranges.get(payload.partition);
-        if (range && BigInt(payload.lastOffset) + 1n < range.end) return;
-        consumer.pause([{ topic, partitions: [payload.partition] }]);
-        unfinished.delete(payload.partition);
-        if (!unfinished.size) resolve();
-      });
-      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
-      arm();
+    await readOffsetRanges({
+      kafka: this.kafka,
+      topic: this.topic,
+      ranges,
+      groupId,
+      stallTimeoutMs: STALL_TIMEOUT_MS,
+      onMessage: (partition, message) => {
+        const entry = toEntry(partition, message);
+        if (matches(entry, filter))
+          found.set(`${partition}:${message.offset}`, { partition, message, entry });
+      },
     });
-    // Rejections before the await below must not count as unhandled; the await still sees them.
-    finished.catch(() => undefined);
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          const range = ranges.get(batch.partition);
-          if (!range) return;
-          for (const message of batch.messages) {
-            const offset = BigInt(message.offset);
-            if (offset < range.start || offset >= range.end) continue;
-            const entry = toEntry(batch.partition, message);
-            if (matches(entry, filter)) {
-              found.set(`${batch.partition}:${message.offset}`, {
-                partition: batch.partition,
-                message,
-                entry,
-              });
-            }
-          }
-        },
-      });
-      for (const [partition, { start }] of ranges)
-        consumer.seek({ topic, partition, offset: start.toString() });
-      await finished;
-    } finally {
-      clearTimeout(stall);
-      await consumer.disconnect();
-    }
     return [...found.values()];
   }
 }

@@ -9,3 +9,4 @@ export * from './tables';
 export * from './mongoOutbox';
 export * from './relayService';
 export * from './consumerService';
+export * from './rangeReader';

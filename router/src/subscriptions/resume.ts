@@ -1,4 +1,4 @@
-import { envelopeSchema, type EventEnvelope, type Logger } from '@homegraph/platform';
+import { envelopeSchema, readOffsetRanges, type EventEnvelope, type Logger } from '@homegraph/platform';
 import type { Kafka } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -177,63 +177,29 @@ export function createKafkaReplaySource(options: {
         const seen = new Set<string>();
         if (!ranges.size) return [];
         const groupId = `${options.groupPrefix}.replay.${hostname()}.${randomUUID()}`;
-        const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
-        const unfinished = new Set(ranges.keys());
-        let stall: NodeJS.Timeout | undefined;
-        const finished = new Promise<void>((resolve, reject) => {
-          const arm = () => {
-            clearTimeout(stall);
-            stall = setTimeout(
-              () => reject(new Error(`replay of ${topic} stalled for ${STALL_TIMEOUT_MS} ms`)),
-              STALL_TIMEOUT_MS,
-            );
-          };
-          // Emitted for every fetched batch, also one of control records only, which eachBatch never sees.
-          consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-            arm();
-            const range = ranges.get(payload.partition);
-            if (range && BigInt(payload.lastOffset) + 1n < range.end) return;
-            consumer.pause([{ topic, partitions: [payload.partition] }]);
-            unfinished.delete(payload.partition);
-            if (!unfinished.size) resolve();
-          });
-          consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
-          arm();
-        });
-        finished.catch(() => undefined);
         try {
-          await consumer.connect();
-          await consumer.subscribe({ topic, fromBeginning: true });
-          await consumer.run({
-            autoCommit: false,
-            eachBatch: async ({ batch }) => {
-              const range = ranges.get(batch.partition);
-              if (!range) return;
-              for (const message of batch.messages) {
-                const offset = BigInt(message.offset);
-                if (offset < range.start || offset >= range.end) continue;
-                let envelope: EventEnvelope;
-                try {
-                  envelope = envelopeSchema.parse(
-                    JSON.parse(message.value?.toString() ?? ''),
-                  ) as EventEnvelope;
-                } catch {
-                  continue;
-                }
-                if (seen.has(envelope.eventId) || !wanted(envelope)) continue;
-                seen.add(envelope.eventId);
-                let list = found.get(batch.partition);
-                if (!list) found.set(batch.partition, (list = []));
-                list.push(envelope);
+          await readOffsetRanges({
+            kafka,
+            topic,
+            ranges,
+            groupId,
+            stallTimeoutMs: STALL_TIMEOUT_MS,
+            maxWaitTimeMs: 100,
+            onMessage: (partition, message) => {
+              let envelope: EventEnvelope;
+              try {
+                envelope = envelopeSchema.parse(JSON.parse(message.value?.toString() ?? '')) as EventEnvelope;
+              } catch {
+                return;
               }
+              if (seen.has(envelope.eventId) || !wanted(envelope)) return;
+              seen.add(envelope.eventId);
+              let list = found.get(partition);
+              if (!list) found.set(partition, (list = []));
+              list.push(envelope);
             },
           });
-          for (const [partition, { start }] of ranges)
-            consumer.seek({ topic, partition, offset: start.toString() });
-          await finished;
         } finally {
-          clearTimeout(stall);
-          await consumer.disconnect().catch(() => undefined);
           await admin.deleteGroups([groupId]).catch((error: unknown) => {
             logger.debug({ err: error, groupId }, 'could not delete a replay group');
           });
