@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { generateSigningKey, signToken } from '../../platform/src/auth/tokens';
 import { OutboxWriter } from '../../platform/src/events/outbox';
 import { eventCatalog, moderationDecisionMade } from '../../schema/src';
+import { DRAFT_LISTING } from '../support/e2eFixtures';
 import { eventually } from '../support/eventually';
 import { graphql, startStack, type GraphQLReply, type Stack } from '../support/stack';
 
@@ -17,26 +18,6 @@ interface Session {
   accessToken: string;
   refreshToken: string;
 }
-
-const DRAFT = {
-  title: 'Bright flat by the canal',
-  description: 'Two bedrooms, a balcony over the water and a renovated kitchen.',
-  propertyType: 'RESIDENTIAL',
-  propertySubType: 'APARTMENT',
-  listPrice: 450000,
-  currency: 'EUR',
-  bedroomsTotal: 2,
-  bathroomsTotalInteger: 1,
-  livingArea: 74,
-  livingAreaUnits: 'SQUARE_METERS',
-  streetName: 'Prinsengracht',
-  streetNumber: '263',
-  postalCode: '1016 GV',
-  city: 'Amsterdam',
-  countryCode: 'NL',
-  latitude: 52.3752,
-  longitude: 4.884,
-};
 
 /**
  * The first slice of the product, black-box through the router on real servers: sign up, create an
@@ -78,7 +59,7 @@ describe('journey through the router', () => {
     await eventually('membership reaches listings', async () => {
       const reply = await call<{ createListing: { listing: { id: string; status: string } } }>(
         `mutation ($input: CreateListingInput!) { createListing(input: $input) { listing { id status } } }`,
-        { input: { ...DRAFT, organizationId } },
+        { input: { ...DRAFT_LISTING, organizationId } },
         session.accessToken,
       );
       if (codes(reply).includes('FORBIDDEN')) return false;
@@ -343,7 +324,7 @@ describe('journey through the router', () => {
     it('bad input, with a request id and no internals', async () => {
       const reply = await call(
         `mutation ($input: CreateListingInput!) { createListing(input: $input) { listing { id } } }`,
-        { input: { ...DRAFT, latitude: 123 } },
+        { input: { ...DRAFT_LISTING, latitude: 123 } },
         session.accessToken,
       );
       expect(codes(reply)).toEqual(['BAD_USER_INPUT']);

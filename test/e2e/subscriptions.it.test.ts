@@ -1,11 +1,9 @@
-import type { FormattedExecutionResult } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
 import { signToken } from '../../platform/src/auth/tokens';
 import { OutboxWriter } from '../../platform/src/events/outbox';
 import { eventCatalog, moderationDecisionMade } from '../../schema/src';
+import { DRAFT_LISTING, subscribe, type Subscription } from '../support/e2eFixtures';
 import { eventually } from '../support/eventually';
 import { readyStatus, startService, type ServiceProcess } from '../support/serviceProcess';
 import { graphql, startStack, type GraphQLReply, type Stack } from '../support/stack';
@@ -17,74 +15,7 @@ interface Session {
   accessToken: string;
 }
 
-const DRAFT = {
-  title: 'Bright flat by the canal',
-  description: 'Two bedrooms, a balcony over the water and a renovated kitchen.',
-  propertyType: 'RESIDENTIAL',
-  propertySubType: 'APARTMENT',
-  listPrice: 450000,
-  currency: 'EUR',
-  bedroomsTotal: 2,
-  bathroomsTotalInteger: 1,
-  livingArea: 74,
-  livingAreaUnits: 'SQUARE_METERS',
-  streetName: 'Prinsengracht',
-  streetNumber: '263',
-  postalCode: '1016 GV',
-  city: 'Amsterdam',
-  countryCode: 'NL',
-  latitude: 52.3752,
-  longitude: 4.884,
-};
-
 const codes = (reply: GraphQLReply<unknown>) => (reply.errors ?? []).map((error) => error.extensions?.code);
-
-/** One graphql-ws subscription, recording what arrives and how the socket ends. */
-interface Subscription {
-  results: FormattedExecutionResult[];
-  errors: unknown[];
-  closed: Promise<{ code: number; reason: string }>;
-  dispose(): Promise<void>;
-}
-
-function subscribe(
-  routerUrl: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-  authorization?: string,
-): Subscription {
-  let onClosed: (event: { code: number; reason: string }) => void = () => undefined;
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => (onClosed = resolve));
-  const client: Client = createClient({
-    url: `${routerUrl.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: authorization ? { authorization } : {},
-    lazy: false,
-    retryAttempts: 0,
-    onNonLazyError: () => undefined,
-    on: {
-      closed: (event) => {
-        const { code, reason } = event as { code: number; reason: string };
-        onClosed({ code, reason: String(reason) });
-      },
-    },
-  });
-  const subscription: Subscription = {
-    results: [],
-    errors: [],
-    closed,
-    dispose: () => client.dispose() as Promise<void>,
-  };
-  client.subscribe(
-    { query, variables },
-    {
-      next: (result) => void subscription.results.push(result as FormattedExecutionResult),
-      error: (error) => void subscription.errors.push(error),
-      complete: () => undefined,
-    },
-  );
-  return subscription;
-}
 
 /** A router's metric (summed over its series), optionally only the series with one label value. */
 async function metric(routerUrl: string, name: string, label = ''): Promise<number> {
@@ -149,7 +80,7 @@ describe('subscriptions through the router', () => {
     await eventually('membership reaches listings', async () => {
       const reply = await call<{ createListing: { listing: { id: string } } }>(
         `mutation ($input: CreateListingInput!) { createListing(input: $input) { listing { id } } }`,
-        { input: { ...DRAFT, organizationId } },
+        { input: { ...DRAFT_LISTING, organizationId } },
         session.accessToken,
       );
       if (codes(reply).includes('FORBIDDEN')) return false;

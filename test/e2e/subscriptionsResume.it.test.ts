@@ -1,9 +1,8 @@
 import type { FormattedExecutionResult } from 'graphql';
-import { createClient, type Client } from 'graphql-ws';
 import { decodeJwt } from 'jose';
 import { randomUUID } from 'node:crypto';
-import WebSocket from 'ws';
 import { loadSigningKey, signToken } from '../../platform/src/auth/tokens';
+import { DRAFT_LISTING, subscribe, type Subscription } from '../support/e2eFixtures';
 import { eventually } from '../support/eventually';
 import { readyStatus, startService, type ServiceProcess } from '../support/serviceProcess';
 import { graphql, startStack, type GraphQLReply, type Stack } from '../support/stack';
@@ -11,63 +10,6 @@ import { graphql, startStack, type GraphQLReply, type Stack } from '../support/s
 interface Session {
   user: { id: string };
   accessToken: string;
-}
-
-const DRAFT = {
-  title: 'Bright flat by the canal',
-  description: 'Two bedrooms, a balcony over the water and a renovated kitchen.',
-  propertyType: 'RESIDENTIAL',
-  propertySubType: 'APARTMENT',
-  listPrice: 450000,
-  currency: 'EUR',
-  bedroomsTotal: 2,
-  bathroomsTotalInteger: 1,
-  livingArea: 74,
-  livingAreaUnits: 'SQUARE_METERS',
-  streetName: 'Prinsengracht',
-  streetNumber: '263',
-  postalCode: '1016 GV',
-  city: 'Amsterdam',
-  countryCode: 'NL',
-  latitude: 52.3752,
-  longitude: 4.884,
-};
-
-interface Subscription {
-  results: FormattedExecutionResult[];
-  errors: unknown[];
-  dispose(): Promise<void>;
-}
-
-function subscribe(
-  routerUrl: string,
-  query: string,
-  variables: Record<string, unknown>,
-  authorization: string,
-  extensions?: Record<string, unknown>,
-): Subscription {
-  const client: Client = createClient({
-    url: `${routerUrl.replace(/^http/, 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { authorization },
-    lazy: false,
-    retryAttempts: 0,
-    onNonLazyError: () => undefined,
-  });
-  const subscription: Subscription = {
-    results: [],
-    errors: [],
-    dispose: () => client.dispose() as Promise<void>,
-  };
-  client.subscribe(
-    { query, variables, ...(extensions ? { extensions } : {}) },
-    {
-      next: (result) => void subscription.results.push(result as FormattedExecutionResult),
-      error: (error) => void subscription.errors.push(error),
-      complete: () => undefined,
-    },
-  );
-  return subscription;
 }
 
 const activeSubscriptions = async (routerUrl: string): Promise<number> => {
@@ -179,7 +121,9 @@ describe('resuming a subscription after a router restart', () => {
       const reply = await call<{ createListing: { listing: { id: string } } }>(
         routerUrl,
         'mutation ($input: CreateListingInput!) { createListing(input: $input) { listing { id } } }',
-        { input: { ...DRAFT, organizationId: organization.data!.createOrganization.organization.id } },
+        {
+          input: { ...DRAFT_LISTING, organizationId: organization.data!.createOrganization.organization.id },
+        },
         session.accessToken,
       );
       if (reply.errors?.some((error) => error.extensions?.code === 'FORBIDDEN')) return false;
