@@ -13,23 +13,32 @@
  *   ROUTER_SIGNING_KEY, REDIS_URL                      else read through scripts/local-env.sh
  *   SUBGRAPH_{USERS,ORGS,LISTINGS}_URL                 else 127.0.0.1:4001..4003
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import { Pool } from 'undici';
+import {
+  cpuSeconds,
+  fixed,
+  freePort,
+  localEnvironment,
+  out,
+  percentile,
+  positiveNumber,
+  REPO_ROOT,
+  sleep,
+  SUBGRAPH_NAMES,
+  subgraphUrls,
+} from '../support/local';
 import type { GatewayKind } from './gateways';
-
-const REPO_ROOT = resolve(__dirname, '../../..');
 const QUERY =
   'query ListingPage { listings(first: 20) { id title listPrice leaseAmount currency city bedroomsTotal owner { id displayName } organization { id name } } }';
 const BODY = JSON.stringify({ query: QUERY, operationName: 'ListingPage' });
-const SUBGRAPH_NAMES = ['users', 'orgs', 'listings'] as const;
 const DEMO_USER = { email: 'admin@homegraph.example', password: 'homegraph-demo' };
 
 type Kind = 'router' | GatewayKind;
@@ -39,18 +48,6 @@ const LABELS: Record<Kind, string> = {
   hive: 'Hive Gateway (defaults: dedupe on)',
   'hive-no-dedupe': 'Hive Gateway (dedupe off)',
 };
-
-function out(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function positiveNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
-  return value;
-}
 
 const settings = {
   concurrency: Math.round(positiveNumber('BENCH_CONCURRENCY', 32)),
@@ -63,50 +60,6 @@ const settings = {
   rounds: Math.round(positiveNumber('BENCH_ROUNDS', 2)),
   cpuProfDir: process.env['BENCH_CPU_PROF_DIR'],
 };
-
-/** The two secrets the gateways need, from the environment or else as `make up` sets them. */
-function localSecrets(): { signingKey: string; redisUrl: string } {
-  let signingKey = process.env['ROUTER_SIGNING_KEY'];
-  let redisUrl = process.env['REDIS_URL'];
-  if (!signingKey || !redisUrl) {
-    const dump = execFileSync('bash', ['-c', 'source scripts/local-env.sh >/dev/null && env -0'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const env = new Map(
-      dump
-        .split('\0')
-        .filter((entry) => entry.includes('='))
-        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
-    );
-    signingKey ??= env.get('ROUTER_SIGNING_KEY');
-    redisUrl ??= env.get('REDIS_URL');
-  }
-  if (!signingKey || !redisUrl)
-    throw new Error('ROUTER_SIGNING_KEY / REDIS_URL unknown: run `make up` first');
-  return { signingKey, redisUrl };
-}
-
-const subgraphUrls = Object.fromEntries(
-  SUBGRAPH_NAMES.map((name, index) => [
-    name,
-    process.env[`SUBGRAPH_${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${4001 + index}/graphql`,
-  ]),
-) as Record<(typeof SUBGRAPH_NAMES)[number], string>;
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createNetServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
 
 /** Stands in for an OTLP collector: answers 200 to everything and counts what it was sent. */
 async function startTraceSink(): Promise<{
@@ -293,22 +246,6 @@ async function runLoad(pool: Pool, headers: Record<string, string>, durationMs: 
   return result;
 }
 
-function percentile(sorted: number[], q: number): number {
-  if (!sorted.length) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}
-
-/** User + system CPU seconds a process has used so far (Linux). */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 /** The running subgraphs, as `scripts/services.sh` records them, and PostgreSQL's processes. */
 function neighbourPids(): Map<string, number[]> {
   const groups = new Map<string, number[]>();
@@ -473,8 +410,6 @@ function gatewayComplaints(logPath: string): { count: number; first?: string } {
   return { count: lines.length, ...(lines[0] ? { first: lines[0].slice(0, 300) } : {}) };
 }
 
-const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
-
 function printTable(rows: Row[]): void {
   const width = Math.max(...rows.map((row) => LABELS[row.kind].length));
   out(
@@ -487,10 +422,16 @@ function printTable(rows: Row[]): void {
   }
 }
 
+/** The two secrets the gateways need, from the environment or else as `make up` sets them. */
+function routerSecrets(): { signingKey: string; redisUrl: string } {
+  const env = localEnvironment(['ROUTER_SIGNING_KEY', 'REDIS_URL']);
+  return { signingKey: env.ROUTER_SIGNING_KEY, redisUrl: env.REDIS_URL };
+}
+
 async function main(): Promise<void> {
   for (const kind of settings.kinds)
     if (!(kind in LABELS)) throw new Error(`BENCH_GATEWAYS: unknown gateway ${kind}`);
-  const secrets = localSecrets();
+  const secrets = routerSecrets();
   const sink = await startTraceSink();
   out(
     `listing-page bench: ${settings.concurrency} concurrent callers; ${settings.rounds} rounds of ${settings.warmupMs / 1000} s warm-up + ${settings.measureMs / 1000} s measured per gateway`,

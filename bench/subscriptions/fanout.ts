@@ -24,37 +24,33 @@
  *   ROUTER_SIGNING_KEY, REDIS_URL, KAFKA_BROKERS   else read through scripts/local-env.sh
  *   SUBGRAPH_{USERS,ORGS,LISTINGS}_URL             else 127.0.0.1:4001..4003
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
+import {
+  cpuSeconds,
+  fixed,
+  freePort,
+  localEnvironment,
+  out,
+  percentile,
+  positiveNumber,
+  REPO_ROOT,
+  sleep,
+  subgraphUrls,
+} from '../support/local';
 import WebSocket from 'ws';
 import type { FromClients, ToClients } from './clients';
-
-const REPO_ROOT = resolve(__dirname, '../../..');
 const ADMIN = { email: 'admin@homegraph.example', password: 'homegraph-demo' };
-const SUBGRAPH_NAMES = ['users', 'orgs', 'listings'] as const;
 const NOFILE = 65_536;
 const SUBSCRIPTION =
   'subscription ListingUpdated($id: ID!) { listingUpdated(id: $id) { id listPrice status owner { displayName } } }';
 const UPDATE =
   'mutation Reprice($input: UpdateListingInput!) { updateListing(input: $input) { listing { id listPrice } } }';
-
-function out(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function positiveNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
-  return value;
-}
 
 const settings = {
   sockets: Math.round(positiveNumber('BENCH_SOCKETS', 10_000)),
@@ -73,53 +69,11 @@ const settings = {
 const TARGETS = { p95Ms: 150, sockets: 10_000, rssBytes: 1024 ** 3, fanoutMs: 1000 };
 
 const epochMs = () => performance.timeOrigin + performance.now();
-const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 const mib = (bytes: number) => `${fixed(bytes / 1024 ** 2)} MiB`;
 const loadAverage = () =>
   loadavg()
     .map((value) => value.toFixed(2))
     .join(' ');
-
-/** The router's secrets and Kafka, from the environment or else as `make up` sets them. */
-function localSettings(): { signingKey: string; redisUrl: string; kafkaBrokers: string } {
-  const names = ['ROUTER_SIGNING_KEY', 'REDIS_URL', 'KAFKA_BROKERS'] as const;
-  const found = new Map<string, string | undefined>(names.map((name) => [name, process.env[name]]));
-  if (names.some((name) => !found.get(name))) {
-    const dump = execFileSync('bash', ['-c', 'source scripts/local-env.sh >/dev/null && env -0'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    for (const entry of dump.split('\0')) {
-      const name = entry.slice(0, entry.indexOf('='));
-      if ((names as readonly string[]).includes(name) && !found.get(name))
-        found.set(name, entry.slice(entry.indexOf('=') + 1));
-    }
-  }
-  const [signingKey, redisUrl, kafkaBrokers] = names.map((name) => found.get(name));
-  if (!signingKey || !redisUrl || !kafkaBrokers)
-    throw new Error('ROUTER_SIGNING_KEY / REDIS_URL / KAFKA_BROKERS unknown: run `make up` first');
-  return { signingKey, redisUrl, kafkaBrokers };
-}
-
-const subgraphUrls = Object.fromEntries(
-  SUBGRAPH_NAMES.map((name, index) => [
-    name,
-    process.env[`SUBGRAPH_${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${4001 + index}/graphql`,
-  ]),
-) as Record<(typeof SUBGRAPH_NAMES)[number], string>;
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createNetServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Spawns node with a raised open-files limit (the shell's `ulimit -n`, as root or within the hard limit). */
 function spawnNode(args: string[], options: Parameters<typeof spawn>[2]): ChildProcess {
@@ -161,16 +115,6 @@ function memoryOf(pid: number | undefined): { rss: number; peak: number } {
   }
 }
 
-/** User + system CPU seconds a process has used so far (Linux). */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 interface Router {
   url: string;
   wsUrl: string;
@@ -178,7 +122,7 @@ interface Router {
   logPath: string;
 }
 
-async function startRouter(local: ReturnType<typeof localSettings>): Promise<Router> {
+async function startRouter(local: LocalSettings): Promise<Router> {
   const port = await freePort();
   const logPath = join(tmpdir(), `hg-bench-subscriptions-router-${process.pid}.log`);
   const log = openSync(logPath, 'w');
@@ -283,11 +227,6 @@ async function pickListings(url: string, token: string, count: number): Promise<
       `fewer than ${count} ACTIVE listings with a list price among the first 100 demo listings`,
     );
   return listings;
-}
-
-function percentile(sorted: number[], q: number): number {
-  if (!sorted.length) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }
 
 /** Reads one gauge of the router's /metrics. */
@@ -604,8 +543,20 @@ function routerComplaints(logPath: string): { count: number; first?: string } {
   return { count: lines.length, ...(lines[0] ? { first: lines[0].slice(0, 300) } : {}) };
 }
 
+interface LocalSettings {
+  signingKey: string;
+  redisUrl: string;
+  kafkaBrokers: string;
+}
+
+/** The router's secrets and Kafka, from the environment or else as `make up` sets them. */
+function routerSettings(): LocalSettings {
+  const env = localEnvironment(['ROUTER_SIGNING_KEY', 'REDIS_URL', 'KAFKA_BROKERS']);
+  return { signingKey: env.ROUTER_SIGNING_KEY, redisUrl: env.REDIS_URL, kafkaBrokers: env.KAFKA_BROKERS };
+}
+
 async function main(): Promise<void> {
-  const local = localSettings();
+  const local = routerSettings();
   const loadBefore = loadAverage();
   out(
     `subscriptions bench: latency at ${settings.rate}/s for ${settings.measureMs / 1000} s (+${settings.warmupMs / 1000} s warm-up); ${settings.sockets} sockets over ${settings.clientProcs} subscriber processes; ${settings.fanoutRounds} fan-out rounds`,
