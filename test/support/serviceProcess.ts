@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-export { eventually } from './eventually';
+import { eventually } from './eventually';
+export { eventually };
 import { REPO_ROOT } from './localServers';
 
 export interface ServiceProcess {
@@ -95,4 +96,26 @@ export function runToExit(
 export async function readyStatus(baseUrl: string): Promise<number> {
   const response = await fetch(`${baseUrl}/ready`, { signal: AbortSignal.timeout(10_000) });
   return response.status;
+}
+
+/**
+ * Waits until the service answers /ready with `status`; on timeout the error carries the last /ready
+ * body and the tail of the service's log, so a failure in CI says which check stayed red and why.
+ */
+export async function waitForReadyStatus(
+  service: ServiceProcess,
+  status: number,
+  description: string,
+): Promise<void> {
+  let lastBody = '';
+  try {
+    await eventually(description, async () => {
+      const response = await fetch(`${service.url}/ready`, { signal: AbortSignal.timeout(10_000) });
+      lastBody = await response.text();
+      return response.status === status;
+    });
+  } catch (error) {
+    const logTail = service.output().split('\n').slice(-40).join('\n');
+    throw new Error(`${(error as Error).message}\nlast /ready: ${lastBody}\nservice log tail:\n${logTail}`);
+  }
 }

@@ -86,6 +86,16 @@ interface RuntimeMetrics {
   handling: Histogram<'group' | 'type'>;
 }
 
+type ConsumerName = 'main' | 'retry';
+type ConsumerRunConfig = NonNullable<Parameters<Consumer['run']>[0]>;
+
+/** Backoff of the runtime's own restarts of a consumer kafkajs gave up on. */
+const RESTART_FIRST_DELAY_MS = 1_000;
+const RESTART_MAX_DELAY_MS = 30_000;
+
+const countPartitions = (assignment: Record<string, number[]>): number =>
+  Object.values(assignment).reduce((total, partitions) => total + partitions.length, 0);
+
 /** Offsets of handled records go to the broker together, this often (and on rebalance and stop). */
 const COMMIT_INTERVAL_MS = 250;
 const header = (headers: IHeaders | undefined, name: string): string | undefined => {
@@ -182,11 +192,16 @@ export class ConsumerRuntime<Tx> {
   private readonly committers: OffsetCommitter[] = [];
   private readonly crashed = new Map<string, Error>();
   private readonly joined = new Set<string>();
+  private readonly runConfigs = new Map<ConsumerName, ConsumerRunConfig>();
+  private readonly restarts = new Map<ConsumerName, { attempts: number; timer?: NodeJS.Timeout }>();
+  private stopping = false;
 
   constructor(private readonly options: ConsumerRuntimeOptions<Tx>) {
     const common = {
       allowAutoTopicCreation: false,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      // A member that vanished with a broker restart holds the group's next rebalance until its session
+      // expires, so this bounds how long a service stays unready after Kafka comes back.
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
     };
@@ -195,13 +210,15 @@ export class ConsumerRuntime<Tx> {
     this.retry = options.kafka.consumer({ groupId: `${groupId}.retry`, ...common });
     this.producer = createIdempotentProducer(options.kafka);
     if (options.registry) this.metrics = this.registerMetrics(options.registry);
-    for (const [name, consumer] of [
-      ['main', this.main],
-      ['retry', this.retry],
-    ] as const) {
-      consumer.on(consumer.events.GROUP_JOIN, () => {
+    for (const [name, consumer] of this.consumers()) {
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
         this.joined.add(name);
         this.crashed.delete(name);
+        this.restarts.delete(name);
+        options.logger.info(
+          { consumer: name, groupId: payload.groupId, partitions: countPartitions(payload.memberAssignment) },
+          'consumer joined its group',
+        );
       });
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         this.crashed.set(name, payload.error);
@@ -209,6 +226,7 @@ export class ConsumerRuntime<Tx> {
           { err: payload.error, consumer: name, restart: payload.restart },
           'consumer crashed',
         );
+        if (!payload.restart) this.restartLater(name, consumer);
       });
     }
   }
@@ -219,42 +237,85 @@ export class ConsumerRuntime<Tx> {
 
   async start(): Promise<void> {
     await this.producer.connect();
-    const concurrency = this.options.concurrency ?? 3;
-    for (const [consumer, topics] of [
-      [this.main, this.options.topics],
-      [this.retry, this.retryTopics],
-    ] as const) {
+    for (const [name, consumer] of this.consumers()) {
       const committer = new OffsetCommitter(consumer, this.options.logger);
       this.committers.push(committer);
       consumer.on(consumer.events.REBALANCING, () => void committer.flush());
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => committer.retain(payload.memberAssignment));
       committer.start();
       await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: concurrency,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          const chunkSize = this.isRetryTopic(batch.topic) ? 1 : this.batchSize;
-          for (let first = 0; first < batch.messages.length; first += chunkSize) {
-            if (!isRunning() || isStale()) break;
-            const chunk = batch.messages.slice(first, first + chunkSize);
-            // Not handled means it was still waiting for its retry time when the consumer stopped.
-            if (!(await this.handleChunk(batch.topic, batch.partition, chunk, heartbeat, isRunning))) break;
-            const last = chunk[chunk.length - 1] as KafkaMessage;
-            resolveOffset(last.offset);
-            committer.mark(batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString());
-          }
-          // kafkajs leaves the group right after the last batch of a stopping consumer: commit now.
-          if (!isRunning()) await committer.flush();
-          await heartbeat();
-        },
+      await consumer.subscribe({
+        topics: name === 'main' ? this.options.topics : this.retryTopics,
+        fromBeginning: true,
       });
+      this.runConfigs.set(name, this.runConfig(committer));
+      await consumer.run(this.runConfigs.get(name));
     }
   }
 
+  private consumers(): [ConsumerName, Consumer][] {
+    return [
+      ['main', this.main],
+      ['retry', this.retry],
+    ];
+  }
+
+  private runConfig(committer: OffsetCommitter): ConsumerRunConfig {
+    return {
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 3,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const chunkSize = this.isRetryTopic(batch.topic) ? 1 : this.batchSize;
+        for (let first = 0; first < batch.messages.length; first += chunkSize) {
+          if (!isRunning() || isStale()) break;
+          const chunk = batch.messages.slice(first, first + chunkSize);
+          // Not handled means it was still waiting for its retry time when the consumer stopped.
+          if (!(await this.handleChunk(batch.topic, batch.partition, chunk, heartbeat, isRunning))) break;
+          const last = chunk[chunk.length - 1] as KafkaMessage;
+          resolveOffset(last.offset);
+          committer.mark(batch.topic, batch.partition, (BigInt(last.offset) + 1n).toString());
+        }
+        // kafkajs leaves the group right after the last batch of a stopping consumer: commit now.
+        if (!isRunning()) await committer.flush();
+        await heartbeat();
+      },
+    };
+  }
+
+  /**
+   * kafkajs restarts a consumer only after errors it deems retriable; after any other crash (a broker
+   * answering BROKER_NOT_AVAILABLE or UNKNOWN_MEMBER_ID through a restart, a record too large for its
+   * retry topic) it stays stopped, and the service would stop consuming for good. The runtime restarts
+   * it instead, backing off up to RESTART_MAX_DELAY_MS, until it joins its group again or stop() is called.
+   */
+  private restartLater(name: ConsumerName, consumer: Consumer): void {
+    const state = this.restarts.get(name) ?? { attempts: 0 };
+    if (this.stopping || state.timer) return;
+    state.attempts += 1;
+    const delayMs = Math.min(RESTART_MAX_DELAY_MS, RESTART_FIRST_DELAY_MS * 2 ** (state.attempts - 1));
+    this.options.logger.warn(
+      { consumer: name, attempt: state.attempts, delayMs },
+      'restarting crashed consumer',
+    );
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      if (this.stopping) return;
+      // A failed run() reports through CRASH again, which schedules the next attempt; connect() throws.
+      consumer
+        .connect()
+        .then(() => consumer.run(this.runConfigs.get(name)))
+        .catch((error: unknown) => {
+          this.options.logger.error({ err: error, consumer: name }, 'consumer restart failed');
+          this.restartLater(name, consumer);
+        });
+    }, delayMs);
+    this.restarts.set(name, state);
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
+    for (const { timer } of this.restarts.values()) clearTimeout(timer);
     await Promise.all(this.committers.map((committer) => committer.shutdown()));
     await Promise.all([this.main.disconnect(), this.retry.disconnect()]);
     await this.producer.disconnect();

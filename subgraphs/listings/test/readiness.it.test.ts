@@ -9,10 +9,10 @@ import {
 } from '../../../test/support/localServers';
 import { routerKeys } from '../../../test/support/routerKeys';
 import {
-  eventually,
   readyStatus,
   runToExit,
   startService,
+  waitForReadyStatus,
   type ServiceProcess,
 } from '../../../test/support/serviceProcess';
 
@@ -55,21 +55,21 @@ describe('listings /ready against real PostgreSQL and Kafka', () => {
   });
 
   it('is ready when PostgreSQL and Kafka answer', async () => {
-    await eventually('ready with both servers up', async () => (await readyStatus(service.url)) === 200);
+    await waitForReadyStatus(service, 200, 'ready with both servers up');
   });
 
   it('answers 503 while PostgreSQL is stopped and 200 again once it is back', async () => {
     await servers.stop('postgres');
     expect(await readyStatus(service.url)).toBe(503);
     await servers.start('postgres');
-    await eventually('ready after PostgreSQL restart', async () => (await readyStatus(service.url)) === 200);
+    await waitForReadyStatus(service, 200, 'ready after PostgreSQL restart');
   });
 
   it('answers 503 while Kafka is stopped and 200 again once it is back', async () => {
     await servers.stop('kafka');
-    await eventually('not ready with Kafka stopped', async () => (await readyStatus(service.url)) === 503);
+    await waitForReadyStatus(service, 503, 'not ready with Kafka stopped');
     await servers.start('kafka');
-    await eventually('ready after Kafka restart', async () => (await readyStatus(service.url)) === 200);
+    await waitForReadyStatus(service, 200, 'ready after Kafka restart');
   });
 
   it('stops gracefully on SIGTERM', async () => {
