@@ -30,6 +30,8 @@ export interface EventFeed {
 }
 
 const RETRY_MS = 5_000;
+/** How soon a feed whose consumer crashed starts a new one. */
+const RESTART_AFTER_CRASH_MS = 1_000;
 
 /** A consumer of some of the topics: the first for those bound at start, one more per reload adding any. */
 interface Segment {
@@ -38,7 +40,11 @@ interface Segment {
   positioned: boolean;
   lastError: Error | undefined;
   retry: NodeJS.Timeout | undefined;
+  /** Next offset to read per `topic|partition`: the latest at first start, then past each event read. */
+  next: Map<string, string>;
 }
+
+const partitionKey = (topic: string, partition: number) => `${topic}|${partition}`;
 
 /**
  * Reads every event of the subscription topics, in partition order, from the offsets that were the
@@ -47,6 +53,9 @@ interface Segment {
  * expires once the process is gone. The offsets are fixed before it reports ready: any event
  * published after `/ready` answers 200 is delivered. Topics added later get a consumer of their own
  * (a running kafkajs consumer can't subscribe to more), and `/ready` waits for it too.
+ * A crashed consumer is replaced by a new one that continues after the last event this feed read (not
+ * from the latest offsets, as kafkajs's own restart of a group without commits would), so a broker
+ * outage delays live events but loses none that are still retained.
  */
 export function createEventFeed(options: EventFeedOptions): EventFeed {
   const { kafka, logger } = options;
@@ -66,36 +75,52 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
     });
     try {
       await admin.connect();
-      const latest = await Promise.all(
-        topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })),
-      );
+      for (const topic of topics) {
+        for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+          const key = partitionKey(topic, partition);
+          if (!segment.next.has(key)) segment.next.set(key, high);
+        }
+      }
       await candidate.connect();
       await candidate.subscribe({ topics: [...topics], fromBeginning: false });
       if (stopped) throw new Error('stopped while starting');
       segment.consumer = candidate;
       candidate.on(candidate.events.CRASH, ({ payload }) => {
-        // kafkajs rejoins by itself after a retriable crash; otherwise this replica serves no events.
-        if (payload.restart) return;
+        if (segment.consumer !== candidate || stopped) return;
+        segment.consumer = undefined;
         segment.positioned = false;
         segment.lastError = payload.error;
-        logger.error({ err: payload.error, topics }, 'subscription events feed stopped');
+        logger.error(
+          { err: payload.error, topics },
+          'subscription events feed crashed; starting a new consumer',
+        );
+        // Deferred: kafkajs arms its own restart right after this event, and disconnect() disarms it.
+        setImmediate(() => {
+          void candidate.disconnect().catch(() => undefined);
+          segment.retry = setTimeout(() => void startLoop(segment), RESTART_AFTER_CRASH_MS);
+        });
       });
       await candidate.run({
         autoCommit: false,
-        eachMessage: async ({ topic, message }) => {
+        eachMessage: async ({ topic, partition, message }) => {
+          const next = (BigInt(message.offset) + 1n).toString();
           let envelope: EventEnvelope;
           try {
             envelope = envelopeSchema.parse(JSON.parse(message.value?.toString() ?? '')) as EventEnvelope;
           } catch {
             options.onInvalid?.();
             logger.warn({ topic, offset: message.offset }, 'skipped a record that is not an event envelope');
+            segment.next.set(partitionKey(topic, partition), next);
             return;
           }
           await options.onEvent(topic, envelope);
+          segment.next.set(partitionKey(topic, partition), next);
         },
       });
-      for (const { topic, offsets } of latest)
-        for (const { partition, high } of offsets) candidate.seek({ topic, partition, offset: high });
+      for (const [key, offset] of segment.next) {
+        const [topic, partition] = key.split('|') as [string, string];
+        candidate.seek({ topic, partition: Number(partition), offset });
+      }
       segment.positioned = true;
       segment.lastError = undefined;
       logger.info({ topics }, 'subscription events feed started');
@@ -130,6 +155,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
       positioned: false,
       lastError: undefined,
       retry: undefined,
+      next: new Map(),
     };
     segments.push(segment);
     return startLoop(segment);
