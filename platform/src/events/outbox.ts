@@ -106,13 +106,14 @@ export class OutboxWriter {
       rows.push(`($${base + 1}::uuid, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}::jsonb)`);
       values.push(envelope.eventId, topic, key, value, JSON.stringify(headers));
     });
+    // One statement: the notification is delivered at commit, never for a rolled-back transaction, and
+    // wakes the relay at once. (A data-modifying CTE runs whether or not the query reads it.)
     await execute(
       tx,
-      `INSERT INTO ${OUTBOX_TABLE} (event_id, topic, partition_key, value, headers) VALUES ${rows.join(', ')}`,
+      `WITH inserted AS (INSERT INTO ${OUTBOX_TABLE} (event_id, topic, partition_key, value, headers) VALUES ${rows.join(', ')} RETURNING 1)
+       SELECT pg_notify('${NOTIFY_CHANNEL}', '')`,
       values,
     );
-    // Delivered at commit, never for a rolled-back transaction: wakes the relay at once.
-    await execute(tx, `SELECT pg_notify('${NOTIFY_CHANNEL}', '')`, []);
     return records.map(({ envelope }) => envelope);
   }
 }

@@ -283,8 +283,11 @@ export class ListingService {
    */
   private async lockForEdit(tx: Transaction, caller: CallerIdentity, id: string): Promise<ListingRecord> {
     const current = await this.lock(tx, id);
-    const orgRole = current?.organizationId
-      ? await this.orgRole(tx, current.organizationId, caller.subject)
+    // The agent and platform admins may edit whatever their agency role: no need to look it up.
+    const needsOrgRole =
+      current?.organizationId && current.ownerId !== caller.subject && !caller.roles.includes('ADMIN');
+    const orgRole = needsOrgRole
+      ? await this.orgRole(tx, current.organizationId as string, caller.subject)
       : null;
     if (!current || !canView(current, caller, orgRole)) {
       throw new AppError('NOT_FOUND', 'no such listing', { field: 'id' });
