@@ -6,6 +6,12 @@
  *   1. latency: one `listingUpdated(id)` subscriber; the admin demo user changes that listing's price
  *      100 times a second (open loop); per event, from just before the mutation is sent to the
  *      subscriber's receipt of the `next` carrying that price. Target p95 ≤ 150 ms.
+ *   1b. event latency: the same subscriber; `listing.updated` events for those listings published
+ *      straight to Kafka (as the outbox relay does) at BENCH_EVENT_RATE a second; from the publish to
+ *      the receipt of the `next` carrying that event's id. The router's whole path (consume, filter,
+ *      resolve through listings and users, send) without the write path.
+ *   Both report the CPU the whole machine spent per mutation or event (every process: subgraphs,
+ *   PostgreSQL, Kafka, router, this bench), which bounds the rate this machine can sustain at all.
  *   2. sockets: N graphql-ws sockets (anonymous), each with one `listingUpdated(id)` subscription on
  *      the same listing, held by subscriber processes (`clients.ts`); the router's RSS before and after.
  *      Target 10,000 sockets within 1 GiB.
@@ -17,6 +23,7 @@
  *   BENCH_CLIENT_PROCS=2             subscriber processes sharing them
  *   BENCH_CONNECT_CONCURRENCY=100    sockets being opened at once per subscriber process
  *   BENCH_RATE=100                   mutations per second in 1.
+ *   BENCH_EVENT_RATE=100             events per second in 1b. (0 skips it)
  *   BENCH_LATENCY_LISTINGS=1         ACTIVE listings the mutations of 1. take turns on (one subscription each)
  *   BENCH_SECONDS=20                 measured seconds of 1., after BENCH_WARMUP_SECONDS=2
  *   BENCH_FANOUT_ROUNDS=5            events fanned out in 3., BENCH_FANOUT_TIMEOUT_SECONDS=30 each
@@ -31,11 +38,16 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
+import { OutboxWriter } from '@homegraph/platform/dist/events';
+import { createIdempotentProducer, createKafka } from '@homegraph/platform/dist/kafka';
+import { createLogger } from '@homegraph/platform/dist/logger';
+import { eventCatalog, listingUpdated } from '@homegraph/schema';
 import {
   cpuSeconds,
   fixed,
   freePort,
   localEnvironment,
+  machineBusySeconds,
   out,
   percentile,
   positiveNumber,
@@ -57,6 +69,7 @@ const settings = {
   clientProcs: Math.round(positiveNumber('BENCH_CLIENT_PROCS', 2)),
   connectConcurrency: Math.round(positiveNumber('BENCH_CONNECT_CONCURRENCY', 100)),
   rate: positiveNumber('BENCH_RATE', 100),
+  eventRate: Number(process.env['BENCH_EVENT_RATE'] ?? 100),
   latencyListings: Math.round(positiveNumber('BENCH_LATENCY_LISTINGS', 1)),
   warmupMs: positiveNumber('BENCH_WARMUP_SECONDS', 2) * 1000,
   measureMs: positiveNumber('BENCH_SECONDS', 20) * 1000,
@@ -257,6 +270,8 @@ interface LatencyResult {
   /** Send to the mutation's HTTP answer. */
   mutationMs: number[];
   routerCpuMsPerEvent: number;
+  /** Every process on the machine, per measured mutation (or event). */
+  machineCpuMsPerEvent: number;
 }
 
 /** One raw graphql-ws subscriber in this process; resolves once acknowledged and subscribed. */
@@ -319,6 +334,7 @@ async function measureLatency(
   const inflight = new Set<Promise<void>>();
   const start = performance.now();
   let cpuBefore = Number.NaN;
+  let machineBefore = Number.NaN;
   let measureStart = start;
   for (let i = 0; i < total; i += 1) {
     const due = start + i * intervalMs;
@@ -326,6 +342,7 @@ async function measureLatency(
     if (wait > 1) await sleep(wait);
     if (i === warmup) {
       cpuBefore = cpuSeconds(router.child.pid);
+      machineBefore = machineBusySeconds();
       measureStart = performance.now();
     }
     const price = nextPrice();
@@ -356,6 +373,7 @@ async function measureLatency(
   const drainUntil = performance.now() + 5_000;
   while ([...sentAt.values()].length && performance.now() < drainUntil) await sleep(50);
   const routerCpu = cpuSeconds(router.child.pid) - cpuBefore;
+  const machineCpu = machineBusySeconds() - machineBefore;
   ws.close(1000);
   return {
     sent: total,
@@ -368,6 +386,104 @@ async function measureLatency(
     latenciesMs: latencies.sort((a, b) => a - b),
     mutationMs: mutationMs.sort((a, b) => a - b),
     routerCpuMsPerEvent: (1000 * routerCpu) / measured,
+    machineCpuMsPerEvent: (1000 * machineCpu) / measured,
+  };
+}
+
+/**
+ * 1b: events published straight to the listings topic, each matched at the subscriber by the
+ * `extensions.eventId` of its `next`. The listing itself doesn't change, so every event is answered.
+ */
+async function measureEventLatency(
+  router: Router,
+  local: LocalSettings,
+  listingIds: string[],
+): Promise<LatencyResult> {
+  const kafka = createKafka({
+    brokers: local.kafkaBrokers.split(','),
+    clientId: 'bench-subscriptions',
+    logger: createLogger({ service: 'bench', level: 'warn' }),
+  });
+  const producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  const writer = new OutboxWriter(eventCatalog(), 'bench');
+  const sentAt = new Map<string, { at: number; measured: boolean }>();
+  const latencies: number[] = [];
+  let received = 0;
+  const ws = await subscriber(router, listingIds, (text, at) => {
+    const eventId = /"eventId":"([0-9a-f-]+)"/.exec(text)?.[1];
+    const sent = eventId === undefined ? undefined : sentAt.get(eventId);
+    if (!sent || eventId === undefined) return;
+    sentAt.delete(eventId);
+    received += 1;
+    if (sent.measured) latencies.push(at - sent.at);
+  });
+  await sleep(500);
+  const intervalMs = 1000 / settings.eventRate;
+  const total = Math.round(((settings.warmupMs + settings.measureMs) / 1000) * settings.eventRate);
+  const warmup = Math.round((settings.warmupMs / 1000) * settings.eventRate);
+  let failed = 0;
+  let firstFailure: string | undefined;
+  let measured = 0;
+  const inflight = new Set<Promise<void>>();
+  const start = performance.now();
+  let cpuBefore = Number.NaN;
+  let machineBefore = Number.NaN;
+  let measureStart = start;
+  for (let i = 0; i < total; i += 1) {
+    const wait = start + i * intervalMs - performance.now();
+    if (wait > 1) await sleep(wait);
+    if (i === warmup) {
+      cpuBefore = cpuSeconds(router.child.pid);
+      machineBefore = machineBusySeconds();
+      measureStart = performance.now();
+    }
+    const isMeasured = i >= warmup;
+    if (isMeasured) measured += 1;
+    const listingId = listingIds[i % listingIds.length] as string;
+    const [record] = writer.records({
+      type: listingUpdated.type,
+      aggregate: { id: listingId, version: i + 1 },
+      actor: { type: 'system', id: 'bench' },
+      payload: { listingId, changedFields: ['description'] },
+    });
+    if (!record) continue;
+    sentAt.set(record.envelope.eventId, { at: performance.now(), measured: isMeasured });
+    const send = producer
+      .send({
+        topic: record.topic,
+        acks: -1,
+        messages: [{ key: record.key, value: record.value, headers: record.headers }],
+      })
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        failed += 1;
+        sentAt.delete(record.envelope.eventId);
+        firstFailure ??= error instanceof Error ? error.message : String(error);
+      })
+      .finally(() => inflight.delete(send));
+    inflight.add(send);
+  }
+  const sendSeconds = (performance.now() - measureStart) / 1000;
+  await Promise.all(inflight);
+  const drainUntil = performance.now() + 5_000;
+  while (sentAt.size && performance.now() < drainUntil) await sleep(50);
+  const routerCpu = cpuSeconds(router.child.pid) - cpuBefore;
+  const machineCpu = machineBusySeconds() - machineBefore;
+  ws.close(1000);
+  await producer.disconnect();
+  return {
+    sent: total,
+    measured,
+    received,
+    missed: sentAt.size,
+    failed,
+    ...(firstFailure ? { firstFailure } : {}),
+    achievedRate: measured / sendSeconds,
+    latenciesMs: latencies.sort((a, b) => a - b),
+    mutationMs: [],
+    routerCpuMsPerEvent: (1000 * routerCpu) / measured,
+    machineCpuMsPerEvent: (1000 * machineCpu) / measured,
   };
 }
 
@@ -606,6 +722,23 @@ async function main(): Promise<void> {
       `  mutation answered (send → HTTP reply): p50 ${fixed(percentile(latency.mutationMs, 0.5))} / p95 ${fixed(percentile(latency.mutationMs, 0.95))} / p99 ${fixed(percentile(latency.mutationMs, 0.99))} ms; ${settings.latencyListings} listing(s)`,
     );
     if (latency.firstFailure) out(`  first failure: ${latency.firstFailure}`);
+    out(
+      `  whole machine: ${fixed(latency.machineCpuMsPerEvent, 1)} ms CPU per mutation + event (all processes) → at most ~${fixed((cpus().length * 1000) / latency.machineCpuMsPerEvent, 0)} mutations/s on ${cpus().length} cores`,
+    );
+
+    let events: LatencyResult | undefined;
+    if (settings.eventRate > 0) {
+      out(`1b. event latency (load ${loadAverage()})`);
+      events = await measureEventLatency(
+        router,
+        local,
+        picked.map((each) => each.id),
+      );
+      out(
+        `  ${events.measured} measured events at ${fixed(events.achievedRate)}/s; ${events.latenciesMs.length} received, ${events.missed} never seen, ${events.failed} failed to publish; router CPU ${fixed(events.routerCpuMsPerEvent, 2)} ms per event; whole machine ${fixed(events.machineCpuMsPerEvent, 1)} ms per event`,
+      );
+      if (events.firstFailure) out(`  first failure: ${events.firstFailure}`);
+    }
 
     out(`2. sockets (load ${loadAverage()})`);
     const perProc = Math.ceil(settings.sockets / settings.clientProcs);
@@ -641,8 +774,15 @@ async function main(): Promise<void> {
     const fanoutLast = median(rounds.map((round) => round.lastMs));
     const fanoutFirst = median(rounds.map((round) => round.firstMs));
     const allDelivered = rounds.every((round) => round.received === settings.sockets);
+    const eventP = (q: number) => (events ? percentile(events.latenciesMs, q) : Number.NaN);
     const met = {
       latency: p95 <= TARGETS.p95Ms && latency.failed === 0,
+      eventLatency:
+        events !== undefined &&
+        settings.eventRate >= 100 &&
+        eventP(0.95) <= TARGETS.p95Ms &&
+        events.failed === 0 &&
+        events.missed === 0,
       sockets:
         settings.sockets >= TARGETS.sockets &&
         sockets.acknowledged === settings.sockets &&
@@ -657,6 +797,10 @@ async function main(): Promise<void> {
     out(
       `| latency mutation → subscriber (${latency.latenciesMs.length} events at ${fixed(latency.achievedRate)}/s) | p50 ${fixed(p50)} / p95 **${fixed(p95)}** / p99 ${fixed(p99)} ms (max ${fixed(latency.latenciesMs.at(-1) ?? Number.NaN)}) | p95 ≤ ${TARGETS.p95Ms} ms | ${verdict(met.latency)} |`,
     );
+    if (events)
+      out(
+        `| latency event published → subscriber (${events.latenciesMs.length} events at ${fixed(events.achievedRate)}/s) | p50 ${fixed(eventP(0.5))} / p95 **${fixed(eventP(0.95))}** / p99 ${fixed(eventP(0.99))} ms (max ${fixed(events.latenciesMs.at(-1) ?? Number.NaN)}) | p95 ≤ ${TARGETS.p95Ms} ms at 100/s | ${verdict(met.eventLatency)} |`,
+      );
     out(
       `| sockets held, each with one subscription | ${sockets.acknowledged}/${settings.sockets} acknowledged, ${sockets.subscriptionsActive} subscribed; router RSS ${mib(sockets.rssBefore)} → **${mib(sockets.rssAfter)}** (peak ${mib(memory.peak)}), ${fixed(perSocket / 1024)} KiB/socket | ${TARGETS.sockets} within 1 GiB | ${verdict(met.sockets)} |`,
     );
@@ -669,7 +813,7 @@ async function main(): Promise<void> {
       out(`router logged ${complaints.count} warnings or errors, e.g. ${complaints.first}`);
     const loadAfter = loadAverage();
     out(
-      `targets: latency ${verdict(met.latency)}; sockets ${verdict(met.sockets)}; fan-out ${verdict(met.fanout)}`,
+      `targets: latency ${verdict(met.latency)}; event latency ${events ? verdict(met.eventLatency) : 'not run'}; sockets ${verdict(met.sockets)}; fan-out ${verdict(met.fanout)}`,
     );
     out(`end: ${new Date().toISOString()}  load average before ${loadBefore}, after ${loadAfter}`);
     out(
@@ -689,7 +833,24 @@ async function main(): Promise<void> {
           listings: settings.latencyListings,
           mutationP50: +percentile(latency.mutationMs, 0.5).toFixed(1),
           mutationP95: +percentile(latency.mutationMs, 0.95).toFixed(1),
+          machineCpuMsPerMutation: +latency.machineCpuMsPerEvent.toFixed(1),
         },
+        ...(events
+          ? {
+              eventLatency: {
+                count: events.latenciesMs.length,
+                measured: events.measured,
+                missed: events.missed,
+                failed: events.failed,
+                rate: +events.achievedRate.toFixed(1),
+                p50: +eventP(0.5).toFixed(1),
+                p95: +eventP(0.95).toFixed(1),
+                p99: +eventP(0.99).toFixed(1),
+                routerCpuMsPerEvent: +events.routerCpuMsPerEvent.toFixed(2),
+                machineCpuMsPerEvent: +events.machineCpuMsPerEvent.toFixed(1),
+              },
+            }
+          : {}),
         sockets: {
           acknowledged: sockets.acknowledged,
           subscribed: sockets.subscriptionsActive,

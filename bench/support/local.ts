@@ -57,6 +57,16 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** Busy CPU seconds of the whole machine so far, all cores and processes (Linux `/proc/stat`). */
+export function machineBusySeconds(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n', 1)[0]!
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
+}
+
 /**
  * The named variables from the environment or else as `make up` sets them (scripts/local-env.sh, which
  * reads the development secrets); throws naming what is still unknown.
