@@ -109,6 +109,8 @@ export const environmentSchema = baseEnvironment.extend({
   SUBSCRIPTION_KEEPALIVE_MS: z.coerce.number().int().min(0).default(12_000),
   /** A resume that would read more records than this is refused (RESUME_LIMIT_EXCEEDED). */
   SUBSCRIPTION_RESUME_MAX_EVENTS: positiveInt().default(10_000),
+  /** Subscriptions one socket may hold at once; one more is refused (SUBSCRIPTION_LIMIT_EXCEEDED). */
+  SUBSCRIPTION_MAX_PER_SOCKET: positiveInt().default(100),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

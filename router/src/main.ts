@@ -25,6 +25,7 @@ import { readFile } from 'node:fs/promises';
 import { createAccessTokenVerifier } from './accessTokens';
 import { redisPersistedQueryCache } from './apqCache';
 import { callerOf, withCallerGate, type RouterContext } from './caller';
+import { perMinute, retryAfterSeconds } from './rateLimit';
 import { trustedProxySet } from './clientAddress';
 import { withCors } from './cors';
 import { environmentSchema, subgraphUrlOverrides } from './environment';
@@ -248,6 +249,15 @@ async function main(): Promise<void> {
     keepAliveMs: env.SUBSCRIPTION_KEEPALIVE_MS,
     replay,
     resumeMaxEvents: env.SUBSCRIPTION_RESUME_MAX_EVENTS,
+    // A connection and each subscribe count as requests against the HTTP API's limits.
+    admit: (key) =>
+      retryAfterSeconds(
+        limiter,
+        key,
+        perMinute(key.startsWith('user:') ? env.RATE_LIMIT_USER_PER_MINUTE : env.RATE_LIMIT_IP_PER_MINUTE),
+        logger,
+      ),
+    maxSubscriptionsPerSocket: env.SUBSCRIPTION_MAX_PER_SOCKET,
   });
   // Registered after http, so it runs before it: open sockets would hold the HTTP server's close.
   live.subscriptions = started;

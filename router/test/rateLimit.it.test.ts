@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { sha256Hex } from '../src/partners';
 import { REPO_ROOT } from '../../test/support/localServers';
 import { routerKeys } from '../../test/support/routerKeys';
@@ -47,6 +48,18 @@ describe('router rate limits', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     const body = (await refused.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors[0]?.extensions.code).toBe('RATE_LIMITED');
+  });
+
+  it('closes a WebSocket from the same address with 1013 while it is over the limit', async () => {
+    const socket = new WebSocket(`${router.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    const { code, reason } = await closed;
+    expect(code).toBe(1013);
+    expect(reason).toMatch(/^rate limited; retry in \d+ s$/);
   });
 });
 

@@ -12,7 +12,11 @@ import type { User } from '../src/accessTokens';
 import type { Caller } from '../src/caller';
 import { readBindings } from '../src/subscriptions/bindings';
 import type { EntityQuery } from '../src/subscriptions/rewrite';
-import { createSubscriptionServer, type SubscriptionServer } from '../src/subscriptions/server';
+import {
+  createSubscriptionServer,
+  type SubscriptionServer,
+  type SubscriptionServerOptions,
+} from '../src/subscriptions/server';
 
 const SUPERGRAPH = readFileSync(join(__dirname, '../../schema/supergraph.graphql'), 'utf8');
 const served = {
@@ -129,8 +133,12 @@ describe('the subscription server', () => {
   const active = async () =>
     (await registry.getSingleMetric('graphql_subscriptions_active')!.get()).values[0]!.value;
 
-  const start = (maxBufferedBytes = 1_048_576) => {
+  const start = (
+    maxBufferedBytes = 1_048_576,
+    extra: Pick<SubscriptionServerOptions, 'admit' | 'maxSubscriptionsPerSocket'> = {},
+  ) => {
     server = createSubscriptionServer({
+      ...extra,
       server: http,
       path: '/graphql',
       verifyAccessToken,
@@ -286,5 +294,52 @@ describe('the subscription server', () => {
     const errors = client.messages.filter((message) => message.type === 'error');
     expect(JSON.stringify(errors)).toMatch(/Only subscriptions are served over WebSocket/);
     expect(JSON.stringify(errors)).toMatch(/Cannot query field/);
+  });
+
+  it('refuses a subscription past the per-socket cap, and takes one again once another completed', async () => {
+    start(undefined, { maxSubscriptionsPerSocket: 2 });
+    const client = await connect();
+    const query = 'subscription ($id: ID!) { listingUpdated(id: $id) { id } }';
+    client.subscribe('1', query, { id: 'one' });
+    client.subscribe('2', query, { id: 'two' });
+    await until(async () => (await active()) === 2);
+    client.subscribe('3', query, { id: 'three' });
+    await until(() => client.messages.some((message) => message.id === '3' && message.type === 'error'));
+    expect(JSON.stringify(client.messages.find((message) => message.id === '3'))).toMatch(
+      /"code":"SUBSCRIPTION_LIMIT_EXCEEDED"/,
+    );
+    expect(await active()).toBe(2);
+
+    client.send({ id: '1', type: 'complete' });
+    await until(async () => (await active()) === 1);
+    client.subscribe('4', query, { id: 'four' });
+    await until(async () => (await active()) === 2);
+  });
+
+  it('counts sockets and subscribes against the rate limits: the address first, then the user', async () => {
+    const counted: string[] = [];
+    const refuse = new Set<string>();
+    start(undefined, {
+      admit: async (key) => {
+        counted.push(key);
+        return refuse.has(key) ? 7 : undefined;
+      },
+    });
+    const client = await connect(`Bearer ${token(ADA)}`);
+    expect(counted).toEqual(['ip:127.0.0.1', `user:${ADA}`]);
+
+    refuse.add(`user:${ADA}`);
+    client.subscribe('1', 'subscription { myListingsActivity { id } }');
+    await until(() => client.messages.some((message) => message.id === '1' && message.type === 'error'));
+    const refusal = JSON.stringify(client.messages.find((message) => message.id === '1'));
+    expect(refusal).toMatch(/"code":"RATE_LIMITED"/);
+    expect(refusal).toMatch(/"retryAfterSeconds":7/);
+    expect(await active()).toBe(0);
+
+    refuse.add('ip:127.0.0.1');
+    const turnedAway = new RawClient(url);
+    clients.push(turnedAway);
+    await turnedAway.init();
+    expect(await turnedAway.closed).toEqual({ code: 1013, reason: 'rate limited; retry in 7 s' });
   });
 });

@@ -85,6 +85,13 @@ export interface SubscriptionServerOptions {
   replay?: ReplaySource;
   /** A resume that would read more records than this (or hold more live ones meanwhile) is refused. */
   resumeMaxEvents?: number;
+  /**
+   * Counts a connection or a subscribe against the rate limit named by `key` (`ip:<address>` or
+   * `user:<id>`, the HTTP API's limits); answers the seconds to wait when over it, else undefined.
+   */
+  admit?: (key: string) => Promise<number | undefined>;
+  /** Subscriptions one socket may hold at once (default 100); one more is refused. */
+  maxSubscriptionsPerSocket?: number;
 }
 
 interface Connection {
@@ -93,6 +100,8 @@ interface Connection {
   expiry: NodeJS.Timeout | undefined;
   /** Bytes of results resolved for this socket that graphql-ws hasn't taken yet. */
   pending: number;
+  /** Subscriptions held (or being set up) on this socket. */
+  subscriptions: number;
   closed: boolean;
 }
 
@@ -118,6 +127,7 @@ interface Active extends Plan {
 
 /** Events being resolved at once; past this the feed waits, so a burst can't grow memory without end. */
 const MAX_EVENTS_IN_FLIGHT = 64;
+const DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET = 100;
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 /** Record timestamps are the producer's clock, event ids the creator's: a replay starts this much earlier. */
 const RESUME_SKEW_MS = 5_000;
@@ -234,6 +244,16 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       delay,
     );
     connection.expiry.unref();
+  };
+
+  const maxSubscriptionsPerSocket = options.maxSubscriptionsPerSocket ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_SOCKET;
+
+  /** Counts a new socket against a rate limit; over it, closes the socket (1013) saying when to retry. */
+  const admitConnection = async (connection: Connection, key: string): Promise<boolean> => {
+    const retryAfterSeconds = await options.admit?.(key);
+    if (retryAfterSeconds === undefined) return true;
+    close(connection, CLOSE.tryAgainLater, `rate limited; retry in ${retryAfterSeconds} s`, 'rate_limited');
+    return false;
   };
 
   /** Verifies a bearer; on failure closes the socket with a reason that says why, and returns undefined. */
@@ -485,6 +505,7 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       (bytes) => (connection.pending -= bytes),
       () => {
         byTopic.get(binding.topic)?.delete(active);
+        connection.subscriptions -= 1;
         metrics.active.dec();
       },
     );
@@ -585,11 +606,15 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
           },
           expiry: undefined,
           pending: 0,
+          subscriptions: 0,
           closed: false,
         };
+        // The address first, as over HTTP: a flood of forged tokens costs no signature checks.
+        if (!(await admitConnection(connection, `ip:${connection.caller.address}`))) return false;
         const verified = await authenticate(connection, ctx.connectionParams?.['authorization']);
         if (!verified) return false;
         if (verified.user) connection.caller.user = verified.user;
+        if (verified.user && !(await admitConnection(connection, `user:${verified.user.id}`))) return false;
         connections.set(socket, connection);
         return true;
       },
@@ -618,11 +643,33 @@ export function createSubscriptionServer(options: SubscriptionServerOptions): Su
       ) => {
         const connection = connections.get(ctx.extra.socket);
         if (!connection || connection.closed) return [graphQLError('Not connected', 'UNAUTHENTICATED')];
+        if (connection.subscriptions >= maxSubscriptionsPerSocket)
+          return [
+            graphQLError(
+              `At most ${maxSubscriptionsPerSocket} subscriptions per connection; complete one first.`,
+              'SUBSCRIPTION_LIMIT_EXCEEDED',
+            ),
+          ];
+        // Held from here, so concurrent subscribes can't pass the cap together; released on refusal.
+        connection.subscriptions += 1;
+        const refused = (errors: readonly GraphQLError[]) => {
+          connection.subscriptions -= 1;
+          return errors;
+        };
+        const retryAfterSeconds = await options.admit?.(
+          connection.caller.user ? `user:${connection.caller.user.id}` : `ip:${connection.caller.address}`,
+        );
+        if (retryAfterSeconds !== undefined)
+          return refused([
+            new GraphQLError(`Too many requests; retry in ${retryAfterSeconds} s.`, {
+              extensions: { code: 'RATE_LIMITED', retryAfterSeconds },
+            }),
+          ]);
         const planned = plan(connection, payload);
-        if (Array.isArray(planned)) return planned as readonly GraphQLError[];
+        if (Array.isArray(planned)) return refused(planned as readonly GraphQLError[]);
         const { document, schema, plan: ready } = planned as Exclude<typeof planned, readonly GraphQLError[]>;
         const resume = await planResume(ready.binding, payload);
-        if (Array.isArray(resume)) return resume as readonly GraphQLError[];
+        if (Array.isArray(resume)) return refused(resume as readonly GraphQLError[]);
         if (resume) ready.resume = resume as NonNullable<Plan['resume']>;
         const args: ExecutionArgs = {
           schema,
