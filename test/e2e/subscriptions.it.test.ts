@@ -2,9 +2,10 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { signToken } from '../../platform/src/auth/tokens';
 import { OutboxWriter } from '../../platform/src/events/outbox';
-import { eventCatalog, moderationDecisionMade } from '../../schema/src';
+import { eventCatalog, listingUpdated, moderationDecisionMade } from '../../schema/src';
 import { DRAFT_LISTING, subscribe, type Subscription } from '../support/e2eFixtures';
 import { eventually } from '../support/eventually';
+import WebSocket from 'ws';
 import { readyStatus, startService, type ServiceProcess } from '../support/serviceProcess';
 import { graphql, startStack, type GraphQLReply, type Stack } from '../support/stack';
 
@@ -279,6 +280,88 @@ describe('subscriptions through the router', () => {
     await eventually('both delivered', async () => first.results.length === 1 && other.results.length === 1);
     expect(first.results).toEqual([expected]);
     expect(other.results).toEqual([expected]);
+  });
+
+  it('cuts off a subscriber that stops reading (4008), while another keeps receiving every event', async () => {
+    const dana = await register('dana@subscriptions.example');
+    const listingId = await createListing(dana, await createOrganization(dana, 'Harbour Lofts'));
+    const edited = await call(
+      'mutation ($input: UpdateListingInput!) { updateListing(input: $input) { listing { id } } }',
+      { input: { id: listingId, description: 'A generous description. '.repeat(400) } },
+      dana.accessToken,
+    );
+    expect(edited.errors).toBeUndefined();
+    await submit(dana, listingId);
+    await approve(listingId);
+    await eventually(
+      'listing approved',
+      async () => (await statusOf(listingId, dana.accessToken)) === 'ACTIVE',
+    );
+
+    // ~200 KB per result, so the kernel's socket buffers and the router's 1 MiB bound fill within
+    // tens of events. Raw sockets: the test keeps counts, not the results.
+    const aliases = Array.from({ length: 20 }, (_, index) => `d${index}: description`).join(' ');
+    const query = `subscription ($id: ID!) { listingUpdated(id: $id) { ${aliases} } }`;
+    const socketUrl = `${stack.router.url.replace(/^http/, 'ws')}/graphql`;
+    const rawSubscriber = async () => {
+      const socket = new WebSocket(socketUrl, 'graphql-transport-ws');
+      const state = { results: 0, closed: undefined as { code: number; reason: string } | undefined, socket };
+      socket.on('message', (data: Buffer) => {
+        const message = JSON.parse(data.toString()) as { type: string };
+        if (message.type === 'connection_ack')
+          socket.send(
+            JSON.stringify({ id: '1', type: 'subscribe', payload: { query, variables: { id: listingId } } }),
+          );
+        if (message.type === 'next') state.results += 1;
+      });
+      socket.on('close', (code, reason) => (state.closed = { code, reason: reason.toString() }));
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      return state;
+    };
+    const slow = await rawSubscriber();
+    const fast = await rawSubscriber();
+    await eventually('both subscribed', async () => (await activeSubscriptions(stack.router.url)) === 2);
+    slow.socket.pause();
+
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const writer = new OutboxWriter(eventCatalog(), 'listings');
+    let published = 0;
+    try {
+      // One event at a time, each delivered to the fast subscriber before the next (a burst of results
+      // past the 1 MiB bound would cut off any reader), until the slow one is cut off.
+      while (
+        !(await metric(
+          stack.router.url,
+          'graphql_subscription_sockets_closed_total',
+          'reason="slow_consumer"',
+        ))
+      ) {
+        expect(published).toBeLessThan(400);
+        const [record] = writer.records({
+          type: listingUpdated.type,
+          aggregate: { id: listingId, version: 1 },
+          actor: { type: 'user', id: dana.user.id },
+          payload: { listingId, changedFields: ['description'] },
+        });
+        await producer.send({
+          topic: listingUpdated.topic,
+          messages: [{ key: record!.key, value: record!.value, headers: record!.headers }],
+        });
+        published += 1;
+        await eventually('the fast subscriber keeps up', async () => fast.results === published);
+      }
+    } finally {
+      await producer.disconnect();
+    }
+    slow.socket.resume();
+    await eventually('the slow socket closed', async () => slow.closed !== undefined);
+    expect(slow.closed).toEqual({ code: 4008, reason: 'slow consumer' });
+    expect(slow.results).toBeLessThan(published);
+    expect(fast.closed).toBeUndefined();
+    fast.socket.close(1000);
+    await eventually('the fast socket closed', async () => fast.closed !== undefined);
   });
 
   it('closes with 4401 on credentials that do not verify, and when the access token expires', async () => {
