@@ -12,7 +12,11 @@ export interface EventFeedOptions {
   groupPrefix: string;
   logger: Logger;
   onEvent: EventListener;
-  /** How long a fetch waits for records; short keeps delivery and shutdown quick. */
+  /**
+   * How long an idle fetch waits for records (default 1 s). The broker answers as soon as one record
+   * arrives, so this doesn't delay delivery; it sets how often an idle router asks (a 100 ms wait cost an
+   * idle router ~5 % of a core) and how long stopping may wait.
+   */
   maxWaitTimeMs?: number;
   onInvalid?: () => void;
 }
@@ -71,7 +75,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
     const candidate = kafka.consumer({
       groupId: `${options.groupPrefix}.${hostname()}.${randomUUID()}`,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: options.maxWaitTimeMs ?? 100,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
     });
     try {
       await admin.connect();
