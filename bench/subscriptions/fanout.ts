@@ -25,7 +25,9 @@
  *   BENCH_CONNECT_CONCURRENCY=100    sockets being opened at once per subscriber process
  *   BENCH_RATE=100                   mutations per second in 1.
  *   BENCH_EVENT_RATE=100             events per second in 1b. (0 skips it)
- *   BENCH_LATENCY_LISTINGS=1         ACTIVE listings the mutations of 1. take turns on (one subscription each)
+ *   BENCH_LATENCY_LISTINGS=20        ACTIVE listings the mutations of 1. and events of 1b. take turns on (one
+ *                                    subscription each); 100 edits a second of one listing would measure
+ *                                    its row lock, not the platform
  *   BENCH_SECONDS=20                 measured seconds of 1., after BENCH_WARMUP_SECONDS=2
  *   BENCH_FANOUT_ROUNDS=5            events fanned out in 3., BENCH_FANOUT_TIMEOUT_SECONDS=30 each
  *   BENCH_CPU_PROF_DIR / BENCH_HEAP_PROF_DIR   V8 CPU / heap-sampling profiles of the router child
@@ -71,7 +73,7 @@ const settings = {
   connectConcurrency: Math.round(positiveNumber('BENCH_CONNECT_CONCURRENCY', 100)),
   rate: positiveNumber('BENCH_RATE', 100),
   eventRate: Number(process.env['BENCH_EVENT_RATE'] ?? 100),
-  latencyListings: Math.round(positiveNumber('BENCH_LATENCY_LISTINGS', 1)),
+  latencyListings: Math.round(positiveNumber('BENCH_LATENCY_LISTINGS', 20)),
   warmupMs: positiveNumber('BENCH_WARMUP_SECONDS', 2) * 1000,
   measureMs: positiveNumber('BENCH_SECONDS', 20) * 1000,
   fanoutRounds: Math.round(positiveNumber('BENCH_FANOUT_ROUNDS', 5)),
