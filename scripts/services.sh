@@ -24,6 +24,29 @@ SERVICES=(
   "router|$ROUTER_PORT|router/dist/main.js|SUBGRAPH_USERS_URL=http://127.0.0.1:$USERS_PORT/graphql SUBGRAPH_ORGS_URL=http://127.0.0.1:$ORGS_PORT/graphql SUBGRAPH_LISTINGS_URL=http://127.0.0.1:$LISTINGS_PORT/graphql USERS_JWKS_URL=http://127.0.0.1:$USERS_PORT/.well-known/jwks.json"
 )
 
+# Each service starts with only the variables it reads (least privilege: no subgraph holds the router's
+# or the users service's signing key, none another's database URL). Names ending in "*" are prefixes.
+COMMON_ENV="PATH HOME NODE_ENV LOG_LEVEL HOST SHUTDOWN_TIMEOUT_MS OTEL_* KAFKA_BROKERS"
+SUBGRAPH_ENV="$COMMON_ENV ROUTER_PUBLIC_JWKS ROUTER_TOKEN_ISSUER KAFKA_CONSUMER_GROUP_SUFFIX"
+declare -A SERVICE_ENV=(
+  [users]="$SUBGRAPH_ENV ACCESS_TOKEN_* REFRESH_TOKEN_*"
+  [orgs]="$SUBGRAPH_ENV"
+  [listings]="$SUBGRAPH_ENV"
+  [router]="$COMMON_ENV ROUTER_SIGNING_KEY ROUTER_TOKEN_* REDIS_URL RATE_LIMIT_* TRUSTED_PROXIES USERS_JWKS_* ACCESS_TOKEN_ISSUER ACCESS_TOKEN_AUDIENCE PARTNER_CLIENTS PERSISTED_OPERATIONS_DIR APQ_* MAX_QUERY_* CORS_ORIGINS SUPERGRAPH_* SUBGRAPH_* SUBSCRIPTION_*"
+)
+
+# environment_of NAME: fills ENVIRONMENT with NAME=value for each variable of the service that is set.
+environment_of() {
+  ENVIRONMENT=()
+  local pattern variable
+  for pattern in ${SERVICE_ENV[$1]}; do
+    for variable in $(compgen -e); do
+      # shellcheck disable=SC2053
+      if [[ "$variable" == $pattern ]]; then ENVIRONMENT+=("$variable=${!variable}"); fi
+    done
+  done
+}
+
 ready() { curl -fsS "http://127.0.0.1:$1/ready" >/dev/null 2>&1; }
 
 case "${1:-}" in
@@ -31,8 +54,9 @@ case "${1:-}" in
     for entry in "${SERVICES[@]}"; do
       IFS='|' read -r name port main extra <<<"$entry"
       if hg_pid_alive "svc-$name"; then hg_log "$name already running"; continue; fi
+      environment_of "$name"
       # shellcheck disable=SC2086
-      hg_spawn "svc-$name" env PORT="$port" $extra node "$ROOT/$main"
+      hg_spawn "svc-$name" env -i "${ENVIRONMENT[@]}" PORT="$port" $extra node "$ROOT/$main"
       hg_wait "svc-$name" 60 ready "$port" || hg_die "$name did not become ready (see $HG_LOG_DIR/svc-$name.log)"
       hg_log "$name ready on http://127.0.0.1:$port"
     done ;;
