@@ -45,7 +45,7 @@ interface Segment {
   lastError: Error | undefined;
   retry: NodeJS.Timeout | undefined;
   /** Next offset to read per `topic|partition`: the latest at first start, then past each event read. */
-  next: Map<string, string>;
+  next: Map<string, { topic: string; partition: number; offset: string }>;
 }
 
 const partitionKey = (topic: string, partition: number) => `${topic}|${partition}`;
@@ -82,7 +82,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
       for (const topic of topics) {
         for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
           const key = partitionKey(topic, partition);
-          if (!segment.next.has(key)) segment.next.set(key, high);
+          if (!segment.next.has(key)) segment.next.set(key, { topic, partition, offset: high });
         }
       }
       await candidate.connect();
@@ -107,7 +107,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
       await candidate.run({
         autoCommit: false,
         eachMessage: async ({ topic, partition, message }) => {
-          const next = (BigInt(message.offset) + 1n).toString();
+          const next = { topic, partition, offset: (BigInt(message.offset) + 1n).toString() };
           let envelope: EventEnvelope;
           try {
             envelope = envelopeSchema.parse(JSON.parse(message.value?.toString() ?? '')) as EventEnvelope;
@@ -121,10 +121,7 @@ export function createEventFeed(options: EventFeedOptions): EventFeed {
           segment.next.set(partitionKey(topic, partition), next);
         },
       });
-      for (const [key, offset] of segment.next) {
-        const [topic, partition] = key.split('|') as [string, string];
-        candidate.seek({ topic, partition: Number(partition), offset });
-      }
+      for (const position of segment.next.values()) candidate.seek(position);
       segment.positioned = true;
       segment.lastError = undefined;
       logger.info({ topics }, 'subscription events feed started');
