@@ -93,4 +93,6 @@ export function withCallerGate(handler: RouteHandler, options: CallerGateOptions
 /** Apollo's per-request context in the router. */
 export interface RouterContext {
   caller: Caller;
+  /** Set when the router resolves an event for its subscribers rather than serving a client's request. */
+  subscriptionEvent?: boolean;
 }

@@ -236,7 +236,7 @@ async function main(): Promise<void> {
     execute: async (query, variables, caller) => {
       const response = await apollo.executeOperation(
         { query: query.text, operationName: query.operationName, variables },
-        { contextValue: { caller } },
+        { contextValue: { caller, subscriptionEvent: true } },
       );
       if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
       return response.body.singleResult;

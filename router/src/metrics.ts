@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { LATENCY_BUCKETS, type Metrics } from '@homegraph/platform';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { Histogram } from 'prom-client';
+import type { RouterContext } from './caller';
 
 export interface RouterMetrics {
   operationDuration: Histogram<'operation_name' | 'operation_type' | 'outcome'>;
@@ -48,10 +49,10 @@ function boundedNames(max: number) {
  * Outcome `success` (no errors), `error` (executed, with errors) or `refused` (never executed: parse,
  * validation, limits, safelist, unknown persisted query).
  */
-export function operationMetricsPlugin(metrics: RouterMetrics): ApolloServerPlugin {
+export function operationMetricsPlugin(metrics: RouterMetrics): ApolloServerPlugin<RouterContext> {
   const label = boundedNames(MAX_OPERATION_NAMES);
   return {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
       const stop = metrics.operationDuration.startTimer();
       return {
         async willSendResponse({ response, operation, operationName }) {
@@ -60,7 +61,10 @@ export function operationMetricsPlugin(metrics: RouterMetrics): ApolloServerPlug
           const outcome = !result.errors?.length ? 'success' : 'data' in result ? 'error' : 'refused';
           stop({
             operation_name: operation ? label(operationName ?? 'anonymous') : 'none',
-            operation_type: operation?.operation ?? 'none',
+            // An event resolved for subscribers is not a client's query: kept apart from them.
+            operation_type: contextValue.subscriptionEvent
+              ? 'subscription_event'
+              : (operation?.operation ?? 'none'),
             outcome,
           });
         },

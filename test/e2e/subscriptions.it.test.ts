@@ -199,6 +199,14 @@ describe('subscriptions through the router', () => {
       }),
     );
     expect(watcher.errors).toEqual([]);
+    // The router's query for the subscriber is timed apart from clients' queries.
+    expect(
+      await metric(
+        stack.router.url,
+        'graphql_operation_duration_seconds_count',
+        'operation_type="subscription_event"',
+      ),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('tells a stranger nothing about a draft, while its owner follows all of it', async () => {
