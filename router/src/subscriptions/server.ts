@@ -18,7 +18,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AccessTokenVerifier, User } from '../accessTokens';
 import type { Caller } from '../caller';
@@ -45,6 +45,7 @@ import {
   type ServedSchema,
   type SubscriptionSource,
 } from './recheck';
+import { subscriptionMetrics } from './metrics';
 import { rewriteSubscription, RewriteError, type EntityQuery } from './rewrite';
 import { DeliveryStream } from './stream';
 
@@ -154,51 +155,6 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function metricsOf(registry: Registry | undefined) {
-  const registers = registry ? [registry] : [];
-  return {
-    active: new Gauge({
-      name: 'graphql_subscriptions_active',
-      help: 'Subscriptions being served by this router process',
-      registers,
-    }),
-    sockets: new Gauge({
-      name: 'graphql_subscription_sockets_open',
-      help: 'graphql-ws sockets open on this router process',
-      registers,
-    }),
-    events: new Counter({
-      name: 'graphql_subscription_events_total',
-      help: 'Events read from the subscription topics, by whether any subscriber wanted them',
-      labelNames: ['outcome'],
-      registers,
-    }),
-    resolutions: new Counter({
-      name: 'graphql_subscription_resolutions_total',
-      help: 'Entity queries run for events (one per distinct query, variables, key and caller)',
-      registers,
-    }),
-    deliveries: new Counter({
-      name: 'graphql_subscription_deliveries_total',
-      help: 'Results handed to subscribers, or withheld because the caller may not see the entity',
-      labelNames: ['outcome'],
-      registers,
-    }),
-    closes: new Counter({
-      name: 'graphql_subscription_sockets_closed_total',
-      help: 'Sockets the router closed, by reason',
-      labelNames: ['reason'],
-      registers,
-    }),
-    schemaChanged: new Counter({
-      name: 'graphql_subscriptions_schema_changed_total',
-      help: 'Subscriptions ended because a supergraph reload no longer serves them as they were, by reason',
-      labelNames: ['reason'],
-      registers,
-    }),
-  };
-}
-
 export interface SubscriptionServer {
   /** Hands one event to every matching subscription; resolves once the feed may read on. */
   dispatch(topic: string, envelope: EventEnvelope): Promise<void>;
@@ -218,7 +174,7 @@ export interface SubscriptionServer {
  */
 export function createSubscriptionServer(options: SubscriptionServerOptions): SubscriptionServer {
   const { logger } = options;
-  const metrics = metricsOf(options.registry);
+  const metrics = subscriptionMetrics(options.registry);
   const connections = new WeakMap<WebSocket, Connection>();
   const byTopic = new Map<string, Set<Active>>();
   const inFlight = new Set<Promise<void>>();
