@@ -46,6 +46,7 @@ import { createIdempotentProducer, createKafka } from '@homegraph/platform/dist/
 import { createLogger } from '@homegraph/platform/dist/logger';
 import { eventCatalog, listingUpdated } from '@homegraph/schema';
 import {
+  cpuByProcess,
   cpuSeconds,
   fixed,
   freePort,
@@ -273,6 +274,8 @@ interface LatencyResult {
   /** Send to its acknowledgement: the mutation's HTTP reply, or the broker's for a published event. */
   acknowledgedMs: number[];
   routerCpuMsPerEvent: number;
+  /** CPU ms per measured send, by process (bench/support/local.ts `cpuByProcess`), largest first. */
+  cpuByProcessMs: Array<[string, number]>;
   /** Busy CPU of every process on the machine from the first measured send until the last receipt. */
   machineCpuSeconds: number;
   windowSeconds: number;
@@ -347,6 +350,8 @@ async function openLoop<Key>(
   const start = performance.now();
   let cpuBefore = Number.NaN;
   let machineBefore = Number.NaN;
+  const named = { [router.child.pid ?? -1]: 'router under test', [process.pid]: 'bench client' };
+  let processesBefore = new Map<string, number>();
   let measureStart = start;
   for (let i = 0; i < total; i += 1) {
     const wait = start + i * intervalMs - performance.now();
@@ -354,6 +359,7 @@ async function openLoop<Key>(
     if (i === warmup) {
       cpuBefore = cpuSeconds(router.child.pid);
       machineBefore = machineBusySeconds();
+      processesBefore = cpuByProcess(named);
       measureStart = performance.now();
     }
     const isMeasured = i >= warmup;
@@ -381,6 +387,13 @@ async function openLoop<Key>(
   while (sentAt.size && performance.now() < drainUntil) await sleep(50);
   const routerCpu = cpuSeconds(router.child.pid) - cpuBefore;
   const machineCpu = machineBusySeconds() - machineBefore;
+  const cpuByProcessMs = [...cpuByProcess(named)]
+    .map(([name, seconds]): [string, number] => [
+      name,
+      (1000 * (seconds - (processesBefore.get(name) ?? 0))) / measured,
+    ])
+    .filter(([, ms]) => ms >= 0.05)
+    .sort((a, b) => b[1] - a[1]);
   ws.close(1000);
   return {
     sent: total,
@@ -393,6 +406,7 @@ async function openLoop<Key>(
     latenciesMs: latencies.sort((a, b) => a - b),
     acknowledgedMs: acknowledgedMs.sort((a, b) => a - b),
     routerCpuMsPerEvent: (1000 * routerCpu) / measured,
+    cpuByProcessMs,
     machineCpuSeconds: machineCpu,
     windowSeconds: (performance.now() - measureStart) / 1000,
   };
@@ -429,6 +443,9 @@ function measureLatency(
     },
   );
 }
+
+const byProcess = (result: LatencyResult) =>
+  result.cpuByProcessMs.map(([name, ms]) => `${name} ${fixed(ms, 2)}`).join(', ');
 
 /** Cores the machine keeps busy with nothing sent (servers polling, heartbeats, other sessions). */
 async function idleBusyCores(seconds = 3): Promise<number> {
@@ -730,6 +747,7 @@ async function main(): Promise<void> {
     out(
       `  whole machine: ${fixed(mutationCost.msPerEvent, 1)} ms CPU per mutation + event over the idle load (all processes) → at most ~${fixed(mutationCost.ceiling, 0)} mutations/s on ${cpus().length} cores`,
     );
+    out(`  CPU ms per mutation + event by process: ${byProcess(latency)}`);
 
     let events: LatencyResult | undefined;
     if (settings.eventRate > 0) {
@@ -743,6 +761,7 @@ async function main(): Promise<void> {
         `  ${events.measured} measured events at ${fixed(events.achievedRate)}/s; ${events.latenciesMs.length} received, ${events.missed} never seen, ${events.failed} failed to publish; router CPU ${fixed(events.routerCpuMsPerEvent, 2)} ms per event; whole machine ${fixed(marginalCost(events, idleCores).msPerEvent, 1)} ms per event over the idle load`,
       );
       if (events.firstFailure) out(`  first failure: ${events.firstFailure}`);
+      out(`  CPU ms per event by process: ${byProcess(events)}`);
     }
 
     out(`2. sockets (load ${loadAverage()})`);

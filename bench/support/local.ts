@@ -1,6 +1,6 @@
 /** What the benches that run against `make up`'s platform share: settings, local secrets, ports, /proc. */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -65,6 +65,39 @@ export function machineBusySeconds(): number {
     .split(/\s+/)
     .map(Number);
   return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / 100;
+}
+
+/**
+ * CPU seconds used so far by every process on the machine, summed by what it is: a service by its
+ * entry point (`subgraphs/listings`, `router`…), PostgreSQL's processes together, Java by its main
+ * class's last word (Kafka), anything else by its executable; `named` names chosen processes. Processes
+ * that end between two samples
+ * are missing from the later one.
+ */
+export function cpuByProcess(named: Record<number, string> = {}): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (!argv.length) continue;
+      const seconds = cpuSeconds(Number(pid));
+      const entry = argv.find((arg) => arg.endsWith('.js') && arg.includes('/dist/'));
+      const name = named[Number(pid)]
+        ? (named[Number(pid)] as string)
+        : entry
+          ? entry.replace(/^.*?((subgraphs|workers)\/[^/]+|router|bench|scripts)\/.*$/, '$1')
+          : argv[0]?.includes('postgres')
+            ? 'postgres'
+            : argv[0]?.endsWith('java')
+              ? `java ${argv.at(-2)?.split('.').pop() ?? ''}`.trim()
+              : (argv[0]?.split('/').pop() ?? pid);
+      totals.set(name, (totals.get(name) ?? 0) + seconds);
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return totals;
 }
 
 /**
