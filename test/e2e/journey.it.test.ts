@@ -1,23 +1,13 @@
-import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { generateSigningKey, signToken } from '../../platform/src/auth/tokens';
-import { OutboxWriter } from '../../platform/src/events/outbox';
-import { eventCatalog, moderationDecisionMade } from '../../schema/src';
+import { codes, e2eClient, SESSION, type Session } from '../support/e2eClient';
 import { DRAFT_LISTING } from '../support/e2eFixtures';
 import { eventually } from '../support/eventually';
-import { graphql, startStack, type GraphQLReply, type Stack } from '../support/stack';
+import { graphql, startStack, type Stack } from '../support/stack';
 
 const PARTNER_KEY = `partner-${process.pid}-${Date.now()}-key`;
-const SESSION = 'user { id email displayName } accessToken refreshToken';
-
-const codes = (reply: GraphQLReply<unknown>) => (reply.errors ?? []).map((error) => error.extensions?.code);
-
-interface Session {
-  user: { id: string; email: string };
-  accessToken: string;
-  refreshToken: string;
-}
 
 /**
  * The first slice of the product, black-box through the router on real servers: sign up, create an
@@ -28,71 +18,10 @@ describe('journey through the router', () => {
   let stack: Stack;
   let listingsDb: Client;
   let kafka: Kafka;
-  const call = <T = Record<string, unknown>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    token?: string,
-  ) => graphql<T>(stack.router.url, query, variables, token ? { authorization: `Bearer ${token}` } : {});
-
-  const register = async (email: string): Promise<Session> => {
-    const reply = await call<{ register: Session }>(
-      `mutation ($input: RegisterInput!) { register(input: $input) { ${SESSION} } }`,
-      { input: { email, password: 'a long enough password', displayName: email.split('@')[0] } },
-    );
-    expect(reply.errors).toBeUndefined();
-    return reply.data!.register;
-  };
-
-  const createOrganization = async (session: Session, name: string): Promise<string> => {
-    const reply = await call<{ createOrganization: { organization: { id: string } } }>(
-      `mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id name } } }`,
-      { input: { name } },
-      session.accessToken,
-    );
-    expect(reply.errors).toBeUndefined();
-    return reply.data!.createOrganization.organization.id;
-  };
-
-  /** The listings subgraph learns memberships from orgs events, so a new agency can list a moment later. */
-  const createListing = async (session: Session, organizationId: string): Promise<string> => {
-    let id = '';
-    await eventually('membership reaches listings', async () => {
-      const reply = await call<{ createListing: { listing: { id: string; status: string } } }>(
-        `mutation ($input: CreateListingInput!) { createListing(input: $input) { listing { id status } } }`,
-        { input: { ...DRAFT_LISTING, organizationId } },
-        session.accessToken,
-      );
-      if (codes(reply).includes('FORBIDDEN')) return false;
-      expect(reply.errors).toBeUndefined();
-      expect(reply.data!.createListing.listing.status).toBe('DRAFT');
-      id = reply.data!.createListing.listing.id;
-      return true;
-    });
-    return id;
-  };
-
-  /** What the moderation subgraph will publish: a decision, arriving only as an event. */
-  const decide = async (listingId: string, decision: 'APPROVED' | 'REJECTED') => {
-    const [record] = new OutboxWriter(eventCatalog(), 'moderation').records({
-      type: moderationDecisionMade.type,
-      aggregate: { id: randomUUID(), version: 1 },
-      actor: { type: 'user', id: 'moderator-1' },
-      payload: {
-        caseId: randomUUID(),
-        listingId,
-        decision,
-        reasons: [],
-        decidedBy: { type: 'moderator', id: 'moderator-1' },
-      },
-    });
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    await producer.send({
-      topic: record!.topic,
-      messages: [{ key: record!.key, value: record!.value, headers: record!.headers }],
-    });
-    await producer.disconnect();
-  };
+  const { call, register, createOrganization, createListing, decide } = e2eClient(() => ({
+    routerUrl: stack.router.url,
+    kafka,
+  }));
 
   const listingRow = async (id: string) =>
     (await listingsDb.query('SELECT status, version, title, list_price FROM listings WHERE id = $1', [id]))

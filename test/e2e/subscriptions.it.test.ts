@@ -2,21 +2,13 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { signToken } from '../../platform/src/auth/tokens';
 import { OutboxWriter } from '../../platform/src/events/outbox';
-import { eventCatalog, listingUpdated, moderationDecisionMade } from '../../schema/src';
-import { DRAFT_LISTING, subscribe, type Subscription } from '../support/e2eFixtures';
+import { eventCatalog, listingUpdated } from '../../schema/src';
+import { e2eClient, type Session } from '../support/e2eClient';
+import { subscribe, type Subscription } from '../support/e2eFixtures';
 import { eventually } from '../support/eventually';
 import WebSocket from 'ws';
 import { readyStatus, startService, type ServiceProcess } from '../support/serviceProcess';
-import { graphql, startStack, type GraphQLReply, type Stack } from '../support/stack';
-
-const SESSION = 'user { id } accessToken';
-
-interface Session {
-  user: { id: string };
-  accessToken: string;
-}
-
-const codes = (reply: GraphQLReply<unknown>) => (reply.errors ?? []).map((error) => error.extensions?.code);
+import { startStack, type Stack } from '../support/stack';
 
 /** A router's metric (summed over its series), optionally only the series with one label value. */
 async function metric(routerUrl: string, name: string, label = ''): Promise<number> {
@@ -46,50 +38,14 @@ describe('subscriptions through the router', () => {
   const open: Subscription[] = [];
   const routers: ServiceProcess[] = [];
 
-  const call = <T = Record<string, unknown>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    token?: string,
-  ) => graphql<T>(stack.router.url, query, variables, token ? { authorization: `Bearer ${token}` } : {});
+  const { call, register, createOrganization, createListing, decide } = e2eClient(() => ({
+    routerUrl: stack.router.url,
+    kafka,
+  }));
 
   const track = (subscription: Subscription) => {
     open.push(subscription);
     return subscription;
-  };
-
-  const register = async (email: string): Promise<Session> => {
-    const reply = await call<{ register: Session }>(
-      `mutation ($input: RegisterInput!) { register(input: $input) { ${SESSION} } }`,
-      { input: { email, password: 'a long enough password', displayName: email.split('@')[0] } },
-    );
-    expect(reply.errors).toBeUndefined();
-    return reply.data!.register;
-  };
-
-  const createOrganization = async (session: Session, name: string): Promise<string> => {
-    const reply = await call<{ createOrganization: { organization: { id: string } } }>(
-      `mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { organization { id } } }`,
-      { input: { name } },
-      session.accessToken,
-    );
-    expect(reply.errors).toBeUndefined();
-    return reply.data!.createOrganization.organization.id;
-  };
-
-  const createListing = async (session: Session, organizationId: string): Promise<string> => {
-    let id = '';
-    await eventually('membership reaches listings', async () => {
-      const reply = await call<{ createListing: { listing: { id: string } } }>(
-        `mutation ($input: CreateListingInput!) { createListing(input: $input) { listing { id } } }`,
-        { input: { ...DRAFT_LISTING, organizationId } },
-        session.accessToken,
-      );
-      if (codes(reply).includes('FORBIDDEN')) return false;
-      expect(reply.errors).toBeUndefined();
-      id = reply.data!.createListing.listing.id;
-      return true;
-    });
-    return id;
   };
 
   const submit = async (session: Session, id: string) => {
@@ -110,29 +66,6 @@ describe('subscriptions through the router', () => {
     expect(reply.errors).toBeUndefined();
   };
 
-  /** What the moderation subgraph will publish: a decision, arriving only as an event. */
-  const approve = async (listingId: string) => {
-    const [record] = new OutboxWriter(eventCatalog(), 'moderation').records({
-      type: moderationDecisionMade.type,
-      aggregate: { id: randomUUID(), version: 1 },
-      actor: { type: 'user', id: 'moderator-1' },
-      payload: {
-        caseId: randomUUID(),
-        listingId,
-        decision: 'APPROVED',
-        reasons: [],
-        decidedBy: { type: 'moderator', id: 'moderator-1' },
-      },
-    });
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    await producer.send({
-      topic: record!.topic,
-      messages: [{ key: record!.key, value: record!.value, headers: record!.headers }],
-    });
-    await producer.disconnect();
-  };
-
   const statusOf = async (id: string, token: string) =>
     (
       await call<{ listing: { status: string } | null }>(
@@ -146,7 +79,7 @@ describe('subscriptions through the router', () => {
   const activeListing = async (agent: Session, agency: string): Promise<string> => {
     const id = await createListing(agent, await createOrganization(agent, agency));
     await submit(agent, id);
-    await approve(id);
+    await decide(id, 'APPROVED');
     await eventually('listing approved', async () => (await statusOf(id, agent.accessToken)) === 'ACTIVE');
     return id;
   };
@@ -247,7 +180,7 @@ describe('subscriptions through the router', () => {
 
     // Once public, the same subscription delivers: its first message is the approval, so the
     // submission before it was never sent.
-    await approve(draftId);
+    await decide(draftId, 'APPROVED');
     await eventually('stranger sees the approval', async () => peeking.results.length === 1);
     expect(peeking.results).toEqual([sent({ listingStatusChanged: { id: draftId, status: 'ACTIVE' } })]);
     await eventually('owner sees the approval', async () => ownStatuses().at(-1) === 'ACTIVE');
@@ -300,7 +233,7 @@ describe('subscriptions through the router', () => {
     );
     expect(edited.errors).toBeUndefined();
     await submit(dana, listingId);
-    await approve(listingId);
+    await decide(listingId, 'APPROVED');
     await eventually(
       'listing approved',
       async () => (await statusOf(listingId, dana.accessToken)) === 'ACTIVE',
