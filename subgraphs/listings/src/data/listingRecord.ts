@@ -1,5 +1,6 @@
 import type { ListingFields, PropertyType } from '../domain/listingFields';
 import type { ListingStatus } from '../domain/listingStatus';
+import { Prisma } from './__generated__/prisma/client';
 import type { PrismaClient } from './prisma';
 
 export type ListingRow = Awaited<ReturnType<PrismaClient['listing']['findFirstOrThrow']>>;
@@ -31,3 +32,11 @@ export function toRecord(row: ListingRow): ListingRecord {
     lotSizeArea: toNumber(row.lotSizeArea),
   };
 }
+
+/**
+ * Every column of `listings` under its Prisma field name, for raw statements whose rows must read like
+ * Prisma's (the columns are the fields in snake_case; the field list is Prisma's own, so it can't drift).
+ */
+export const LISTING_COLUMNS = Object.values(Prisma.ListingScalarFieldEnum)
+  .map((field) => `"${field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}" AS "${field}"`)
+  .join(', ');

@@ -1,7 +1,7 @@
 import { AppError, type CallerIdentity, type NewEvent, type OutboxWriter, uuidv7 } from '@homegraph/platform';
 import { listingCreated, listingPriceChanged, listingStatusChanged, listingUpdated } from '@homegraph/schema';
 import type { PrismaClient } from '../data/prisma';
-import { toRecord, type ListingRecord } from '../data/listingRecord';
+import { LISTING_COLUMNS, toRecord, type ListingRecord, type ListingRow } from '../data/listingRecord';
 import {
   checkReadyForReview,
   fieldsOf,
@@ -271,9 +271,12 @@ export class ListingService {
     );
   }
 
+  /** Locks and reads the listing in one round trip (Prisma has no `FOR UPDATE`). */
   private async lock(tx: Transaction, id: string): Promise<ListingRecord | null> {
-    await tx.$executeRaw`SELECT 1 FROM listings WHERE id = ${id}::uuid FOR UPDATE`;
-    const row = await tx.listing.findUnique({ where: { id } });
+    const [row] = await tx.$queryRawUnsafe<ListingRow[]>(
+      `SELECT ${LISTING_COLUMNS} FROM listings WHERE id = $1::uuid FOR UPDATE`,
+      id,
+    );
     return row ? toRecord(row) : null;
   }
 
