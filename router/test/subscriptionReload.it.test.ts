@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { OutboxWriter } from '../../platform/src/events/outbox';
-import { eventCatalog, listingUpdated, moderationDecisionMade } from '../../schema/src';
+import { eventCatalog, listingUpdated } from '../../schema/src';
+import { moderationDecision } from '../../test/support/e2eFixtures';
 import { REPO_ROOT } from '../../test/support/localServers';
 import { routerKeys } from '../../test/support/routerKeys';
 import {
@@ -185,18 +186,7 @@ describe('live subscriptions across a supergraph reload', () => {
     });
     await eventually('subscribed', async () => (await metric('graphql_subscriptions_active')) === 2);
     titles.set(listing, 'approved');
-    await publish({
-      type: moderationDecisionMade.type,
-      aggregate: { id: randomUUID(), version: 1 },
-      actor: { type: 'user', id: 'moderator-1' },
-      payload: {
-        caseId: randomUUID(),
-        listingId: listing,
-        decision: 'APPROVED',
-        reasons: [],
-        decidedBy: { type: 'moderator', id: 'moderator-1' },
-      },
-    });
+    await publish(moderationDecision(listing, 'APPROVED'));
     await eventually('the newly bound topic delivered', async () => moderated.results.length === 1);
     expect(moderated.results[0]?.data).toEqual({ listingModerated: { id: listing, title: 'approved' } });
 
@@ -223,18 +213,7 @@ describe('live subscriptions across a supergraph reload', () => {
 
     await edit('third');
     titles.set(listing, 'approved again');
-    await publish({
-      type: moderationDecisionMade.type,
-      aggregate: { id: randomUUID(), version: 1 },
-      actor: { type: 'user', id: 'moderator-1' },
-      payload: {
-        caseId: randomUUID(),
-        listingId: listing,
-        decision: 'APPROVED',
-        reasons: [],
-        decidedBy: { type: 'moderator', id: 'moderator-1' },
-      },
-    });
+    await publish(moderationDecision(listing, 'APPROVED'));
     await eventually('the kept subscription still delivers', async () => moderated.results.length === 2);
     expect(updates.results).toHaveLength(3);
   });

@@ -8,7 +8,7 @@ import { subscribe, type Subscription } from '../support/e2eFixtures';
 import { eventually } from '../support/eventually';
 import WebSocket from 'ws';
 import { readyStatus, startService, type ServiceProcess } from '../support/serviceProcess';
-import { startStack, type Stack } from '../support/stack';
+import { routerEnvironment, startStack, type Stack } from '../support/stack';
 
 /** A router's metric (summed over its series), optionally only the series with one label value. */
 async function metric(routerUrl: string, name: string, label = ''): Promise<number> {
@@ -194,14 +194,7 @@ describe('subscriptions through the router', () => {
     const cleo = await register('cleo@subscriptions.example');
     const listingId = await activeListing(cleo, 'Dune Estates');
     const second = await startService('router/dist/main.js', {
-      ROUTER_SIGNING_KEY: stack.keys.ROUTER_SIGNING_KEY,
-      REDIS_URL: process.env['REDIS_URL'] as string,
-      RATE_LIMIT_KEY_PREFIX: `test-${randomUUID()}`,
-      APQ_KEY_PREFIX: `test-apq-${randomUUID()}`,
-      USERS_JWKS_URL: `${stack.subgraphs.users.url}/.well-known/jwks.json`,
-      SUBGRAPH_USERS_URL: `${stack.subgraphs.users.url}/graphql`,
-      SUBGRAPH_ORGS_URL: `${stack.subgraphs.orgs.url}/graphql`,
-      SUBGRAPH_LISTINGS_URL: `${stack.subgraphs.listings.url}/graphql`,
+      ...routerEnvironment(stack),
       ...routerEnv(),
     });
     routers.push(second);

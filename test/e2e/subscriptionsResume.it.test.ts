@@ -1,11 +1,10 @@
 import type { FormattedExecutionResult } from 'graphql';
 import { decodeJwt } from 'jose';
-import { randomUUID } from 'node:crypto';
 import { loadSigningKey, signToken } from '../../platform/src/auth/tokens';
 import { DRAFT_LISTING, subscribe, type Subscription } from '../support/e2eFixtures';
 import { eventually } from '../support/eventually';
 import { readyStatus, startService, type ServiceProcess } from '../support/serviceProcess';
-import { graphql, startStack, type GraphQLReply, type Stack } from '../support/stack';
+import { graphql, routerEnvironment, startStack, type GraphQLReply, type Stack } from '../support/stack';
 
 interface Session {
   user: { id: string };
@@ -34,14 +33,7 @@ describe('resuming a subscription after a router restart', () => {
   const open: Subscription[] = [];
 
   const routerEnv = () => ({
-    ROUTER_SIGNING_KEY: stack.keys.ROUTER_SIGNING_KEY,
-    REDIS_URL: process.env['REDIS_URL'] as string,
-    RATE_LIMIT_KEY_PREFIX: `test-${randomUUID()}`,
-    APQ_KEY_PREFIX: `test-apq-${randomUUID()}`,
-    USERS_JWKS_URL: `${stack.subgraphs.users.url}/.well-known/jwks.json`,
-    SUBGRAPH_USERS_URL: `${stack.subgraphs.users.url}/graphql`,
-    SUBGRAPH_ORGS_URL: `${stack.subgraphs.orgs.url}/graphql`,
-    SUBGRAPH_LISTINGS_URL: `${stack.subgraphs.listings.url}/graphql`,
+    ...routerEnvironment(stack),
     KAFKA_BROKERS: process.env['KAFKA_BROKERS'] as string,
   });
 

@@ -1,9 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
-import { randomUUID } from 'node:crypto';
 import { OutboxWriter } from '../../platform/src/events/outbox';
-import { eventCatalog, moderationDecisionMade } from '../../schema/src';
-import { DRAFT_LISTING } from './e2eFixtures';
+import { eventCatalog } from '../../schema/src';
+import { DRAFT_LISTING, moderationDecision } from './e2eFixtures';
 import { eventually } from './eventually';
 import { graphql, type GraphQLReply } from './stack';
 
@@ -68,20 +67,11 @@ export function e2eClient(target: () => { routerUrl: string; kafka: Kafka }) {
     return id;
   };
 
-  /** What the moderation subgraph will publish: a decision, arriving only as an event. */
+  /** Publishes a moderation decision about the listing, as the moderation subgraph will. */
   const decide = async (listingId: string, decision: 'APPROVED' | 'REJECTED') => {
-    const [record] = new OutboxWriter(eventCatalog(), 'moderation').records({
-      type: moderationDecisionMade.type,
-      aggregate: { id: randomUUID(), version: 1 },
-      actor: { type: 'user', id: 'moderator-1' },
-      payload: {
-        caseId: randomUUID(),
-        listingId,
-        decision,
-        reasons: [],
-        decidedBy: { type: 'moderator', id: 'moderator-1' },
-      },
-    });
+    const [record] = new OutboxWriter(eventCatalog(), 'moderation').records(
+      moderationDecision(listingId, decision),
+    );
     const producer = target().kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     try {

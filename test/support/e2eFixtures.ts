@@ -1,4 +1,7 @@
 import type { FormattedExecutionResult } from 'graphql';
+import { randomUUID } from 'node:crypto';
+import type { NewEvent } from '../../platform/src/events/outbox';
+import { moderationDecisionMade } from '../../schema/src';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -22,6 +25,22 @@ export const DRAFT_LISTING = {
   latitude: 52.3752,
   longitude: 4.884,
 };
+
+/** What the moderation subgraph will publish about a listing: a decision, arriving only as an event. */
+export function moderationDecision(listingId: string, decision: 'APPROVED' | 'REJECTED'): NewEvent {
+  return {
+    type: moderationDecisionMade.type,
+    aggregate: { id: randomUUID(), version: 1 },
+    actor: { type: 'user', id: 'moderator-1' },
+    payload: {
+      caseId: randomUUID(),
+      listingId,
+      decision,
+      reasons: [],
+      decidedBy: { type: 'moderator', id: 'moderator-1' },
+    },
+  };
+}
 
 /** One graphql-ws subscription, recording what arrives and how the socket ends. */
 export interface Subscription {

@@ -19,6 +19,24 @@ export interface Stack {
 }
 
 /**
+ * A router's environment over a stack's subgraphs, with Redis key prefixes of its own (so no two
+ * routers share rate limits or persisted queries): for the stack's router and any further replica.
+ */
+export function routerEnvironment(stack: Pick<Stack, 'keys' | 'subgraphs'>): Record<string, string> {
+  const { keys, subgraphs } = stack;
+  return {
+    ROUTER_SIGNING_KEY: keys.ROUTER_SIGNING_KEY,
+    REDIS_URL: process.env['REDIS_URL'] as string,
+    RATE_LIMIT_KEY_PREFIX: `test-${randomUUID()}`,
+    APQ_KEY_PREFIX: `test-apq-${randomUUID()}`,
+    USERS_JWKS_URL: `${subgraphs.users.url}/.well-known/jwks.json`,
+    SUBGRAPH_USERS_URL: `${subgraphs.users.url}/graphql`,
+    SUBGRAPH_ORGS_URL: `${subgraphs.orgs.url}/graphql`,
+    SUBGRAPH_LISTINGS_URL: `${subgraphs.listings.url}/graphql`,
+  };
+}
+
+/**
  * The whole platform on fresh databases: users, orgs and listings subgraphs and the router over the
  * committed supergraph, each a real process. The listings consumer group gets a suffix of its own, so
  * stacks of parallel test files each see every event.
@@ -56,14 +74,7 @@ export async function startStack(routerEnv: Record<string, string> = {}): Promis
     const failed = starts.find((start): start is PromiseRejectedResult => start.status === 'rejected');
     if (failed) throw failed.reason;
     router = await startService('router/dist/main.js', {
-      ROUTER_SIGNING_KEY: keys.ROUTER_SIGNING_KEY,
-      REDIS_URL: process.env['REDIS_URL'] as string,
-      RATE_LIMIT_KEY_PREFIX: `test-${randomUUID()}`,
-      APQ_KEY_PREFIX: `test-apq-${randomUUID()}`,
-      USERS_JWKS_URL: `${subgraphs.users.url}/.well-known/jwks.json`,
-      SUBGRAPH_USERS_URL: `${subgraphs.users.url}/graphql`,
-      SUBGRAPH_ORGS_URL: `${subgraphs.orgs.url}/graphql`,
-      SUBGRAPH_LISTINGS_URL: `${subgraphs.listings.url}/graphql`,
+      ...routerEnvironment({ keys, subgraphs }),
       ...routerEnv,
     });
     const routerUrl = router.url;
